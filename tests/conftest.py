@@ -1,0 +1,64 @@
+"""Shared fixtures: one real local control plane for the whole run, a namespace per test."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from gitops_tui.localcluster import BuildError, LocalCluster, ensure_binaries, go_missing_reason
+from gitops_tui.localcluster.build import binaries
+
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def _unavailable(reason: str) -> None:
+    # In CI a missing control plane must fail the run, never turn it green by skipping.
+    if IN_CI:
+        pytest.fail(f"local control plane unavailable under CI=true: {reason}", pytrace=False)
+    pytest.skip(f"local control plane unavailable: {reason}")
+
+
+@pytest.fixture(scope="session")
+def local_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCluster]:
+    if not binaries().all_present() and (reason := go_missing_reason()):
+        _unavailable(reason)
+    try:
+        bins = ensure_binaries()
+    except BuildError as e:
+        _unavailable(str(e))
+    cluster = LocalCluster(tmp_path_factory.mktemp("local-cluster"), binaries=bins)
+    cluster.up()
+    try:
+        yield cluster
+    finally:
+        cluster.down()
+
+
+@pytest.fixture(scope="session")
+def kubeconfig(local_cluster: LocalCluster) -> Path:
+    return local_cluster.kubeconfig
+
+
+@pytest.fixture(scope="session")
+def api_client(kubeconfig: Path):
+    from kubernetes import config
+
+    client = config.new_client_from_config(config_file=str(kubeconfig))
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def namespace(api_client) -> Iterator[str]:
+    """A fresh namespace for one test; deleted afterwards (the controller-manager finishes it)."""
+    from kubernetes import client
+
+    core = client.CoreV1Api(api_client)
+    name = f"t-{uuid.uuid4().hex[:10]}"
+    core.create_namespace({"metadata": {"name": name}})
+    yield name
+    core.delete_namespace(name)
