@@ -1,0 +1,148 @@
+"""Apply order, API errors, and the watch-fed live cache, on the real control plane."""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+
+import pytest
+from kubernetes import client
+
+from gitops_tui.cluster.apply import Applier, ApplyError, apply_all, track
+from gitops_tui.cluster.cache import LiveCache
+from gitops_tui.cluster.discovery import Discovery
+from gitops_tui.cluster.request import count_requests
+from gitops_tui.model import TRACKING_ANNOTATION, TRACKING_LABEL, ObjectRef
+
+DEADLINE = 20.0
+
+
+def poll(fn, what: str, deadline: float = DEADLINE):
+    end = time.monotonic() + deadline
+    while time.monotonic() < end:
+        if result := fn():
+            return result
+        time.sleep(0.05)
+    pytest.fail(f"timed out after {deadline}s waiting for {what}")
+
+
+def deployment(name: str, ns: str, replicas: int = 1, image: str = "example/app:1") -> dict:
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": name, "namespace": ns},
+        "spec": {
+            "replicas": replicas,
+            "selector": {"matchLabels": {"app": name}},
+            "template": {
+                "metadata": {"labels": {"app": name}},
+                "spec": {"containers": [{"name": "main", "image": image}]},
+            },
+        },
+    }
+
+
+@pytest.fixture
+def applier(api_client) -> Applier:
+    return Applier(api_client, Discovery(api_client))
+
+
+def test_crd_namespace_and_custom_resource_apply_in_one_go(api_client, applier):
+    suffix = uuid.uuid4().hex[:6]
+    group = f"demo{suffix}.example.com"
+    ns = f"ns-{suffix}"
+    crd = {
+        "apiVersion": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
+        "metadata": {"name": f"widgets.{group}"},
+        "spec": {
+            "group": group,
+            "scope": "Namespaced",
+            "names": {"plural": "widgets", "singular": "widget", "kind": "Widget"},
+            "versions": [
+                {
+                    "name": "v1",
+                    "served": True,
+                    "storage": True,
+                    "schema": {
+                        "openAPIV3Schema": {
+                            "type": "object",
+                            "x-kubernetes-preserve-unknown-fields": True,
+                        }
+                    },
+                }
+            ],
+        },
+    }
+    cr = {
+        "apiVersion": f"{group}/v1",
+        "kind": "Widget",
+        "metadata": {"name": "w1", "namespace": ns},
+        "spec": {"size": 3},
+    }
+    namespace = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}}
+    # Deliberately in the wrong order: the custom resource first.
+    apply_all(applier, [track(o, "demo") for o in (cr, crd, namespace)])
+    live = applier.apply(track(cr, "demo"), dry_run=True)
+    assert live["spec"] == {"size": 3}
+    assert live["metadata"]["annotations"][TRACKING_ANNOTATION] == (f"demo:{group}/Widget:{ns}/w1")
+
+
+def test_invalid_object_names_object_and_field(applier, namespace):
+    bad = deployment("bad", namespace)
+    bad["spec"]["replicas"] = -1
+    with pytest.raises(ApplyError) as err:
+        applier.apply(bad)
+    assert err.value.status == 422
+    assert err.value.field == "spec.replicas"
+    assert "Deployment.apps" in str(err.value) and f"{namespace}/bad" in str(err.value)
+
+
+def test_unknown_kind_is_a_clear_error(applier, namespace):
+    obj = {
+        "apiVersion": "nothing.example.com/v1",
+        "kind": "Ghost",
+        "metadata": {"name": "g", "namespace": namespace},
+    }
+    with pytest.raises(ApplyError, match="does not serve Ghost.*CRD"):
+        applier.apply(obj)
+
+
+def test_cache_follows_watch_events_and_reads_cost_no_requests(api_client, applier, namespace):
+    cache = LiveCache(api_client, applier.discovery)
+    events: list[tuple[str, str, int]] = []
+    seen = threading.Condition()
+
+    def handler(kind: str, obj: dict) -> None:
+        with seen:
+            events.append((kind, obj["metadata"]["name"], obj["spec"]["replicas"]))
+            seen.notify_all()
+
+    cache.subscribe(handler)
+    try:
+        cache.watch("apps/v1", "Deployment")
+        applier.apply(track(deployment("web", namespace), "shop"))
+        # An untracked look-alike never enters the cache.
+        applier.apply(deployment("stranger", namespace))
+        ref = ObjectRef("apps", "Deployment", namespace, "web", "v1")
+        poll(lambda: cache.get(ref), "web in the cache")
+
+        client.AppsV1Api(api_client).patch_namespaced_deployment_scale(
+            "web", namespace, {"spec": {"replicas": 5}}, field_manager="kubectl-scale"
+        )
+        poll(lambda: (cache.get(ref) or {}).get("spec", {}).get("replicas") == 5, "the scale")
+        assert ("MODIFIED", "web", 5) in events
+        assert all(name != "stranger" for _, name, _ in events)
+
+        counter = count_requests(api_client)
+        for _ in range(100):
+            live = cache.get(ref)
+            assert live["metadata"]["labels"][TRACKING_LABEL] == "shop"
+        assert [o["metadata"]["name"] for o in cache.objects("shop")] == ["web"]
+        assert counter.count == 0
+
+        client.AppsV1Api(api_client).delete_namespaced_deployment("web", namespace)
+        poll(lambda: cache.get(ref) is None, "the deletion")
+    finally:
+        cache.close()
