@@ -8,6 +8,7 @@ reconcile costs no API request at all.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import threading
@@ -59,13 +60,10 @@ class _Informer:
         resp = self._resp
         if resp is not None:
             # Closing the stream unblocks the thread that reads it.
-            try:
+            with contextlib.suppress(Exception):
                 resp.shutdown()
-            except Exception:
-                try:
-                    resp.close()
-                except Exception:
-                    pass
+            with contextlib.suppress(Exception):
+                resp.close()
         self._thread.join(timeout=5)
 
     def _key(self, obj: dict) -> tuple[str, str]:
