@@ -1,0 +1,63 @@
+"""diff_object / diff_extra: the per-object comparison the reconciler runs on every object."""
+
+from __future__ import annotations
+
+from gitops_tui.diff.mask import mask_change, mask_object
+from gitops_tui.diff.normalize import is_secret, normalize_desired, strip_server_fields
+from gitops_tui.diff.owners import attribute
+from gitops_tui.diff.paths import format_path
+from gitops_tui.diff.project import RawChange, project
+from gitops_tui.diff.result import FieldChange, ObjectDiff, ObjectRef, Status
+from gitops_tui.diff.unified import unified
+from gitops_tui.model import FIELD_MANAGER
+
+
+def diff_object(
+    desired: dict, live: dict | None, *, manager: str = FIELD_MANAGER, context: int = 3
+) -> ObjectDiff:
+    """Compare a desired object (rendered from Git) with its live one (None: not found)."""
+    ref = ObjectRef.of(desired)
+    desired = normalize_desired(desired)
+    secret = is_secret(desired)
+    if live is None:
+        shown = mask_object(desired) if secret else desired
+        return ObjectDiff(ref, Status.MISSING, unified=unified(None, shown, context))
+
+    # Equal objects (the common case) cost one walk and no allocation.
+    changes, _ = project(desired, live)
+    if not changes:
+        return ObjectDiff(ref, Status.SYNCED)
+    _, projected = project(desired, live, build=True)
+    return out_of_sync(ref, desired, live, changes, projected, manager, secret, context)
+
+
+def out_of_sync(
+    ref: ObjectRef,
+    desired: dict,
+    live: dict,
+    changes: list[RawChange],
+    projected: dict,
+    manager: str,
+    secret: bool,
+    context: int,
+) -> ObjectDiff:
+    by, touches = attribute(live, changes, manager)
+    field_changes = []
+    for change, who in zip(changes, by, strict=True):
+        old, new = (
+            mask_change(change.path, change.old, change.new) if secret else (change.old, change.new)
+        )
+        field_changes.append(FieldChange(format_path(change.path), change.kind, old, new, who))
+    if secret:
+        text = unified(mask_object(projected), mask_object(desired, compare_to=projected), context)
+    else:
+        text = unified(projected, desired, context)
+    return ObjectDiff(ref, Status.OUT_OF_SYNC, field_changes, text, touches)
+
+
+def diff_extra(live: dict, *, context: int = 3) -> ObjectDiff:
+    """A live object we track that Git no longer has: it would be pruned."""
+    shown = strip_server_fields(live)
+    if is_secret(live):
+        shown = mask_object(shown)
+    return ObjectDiff(ObjectRef.of(live), Status.EXTRA, unified=unified(shown, None, context))
