@@ -1,0 +1,1 @@
+"""Bitnami sealed secrets: sealing compatible with kubeseal and the controller."""
