@@ -138,16 +138,22 @@ def _overlay(
     config: dict[str, str] | None = None,
 ) -> str:
     literals = [f"ENVIRONMENT={env}", *(f"{k}={v}" for k, v in (config or {}).items())]
-    # Production gets memory limits through a strategic merge patch.
-    limits = {"limits": {"memory": "512Mi"}} if env == "production" else None
-    patch = _dump(
-        {
-            "apiVersion": "apps/v1",
-            "kind": "Deployment",
-            "metadata": {"name": svc},
-            "spec": {"template": {"spec": {"containers": [{"name": svc, "resources": limits}]}}},
-        }
-    )
+    patches: dict = {}
+    if env == "production":
+        # Production: memory limits from a strategic-merge patch file (resources_patch).
+        patches["patchesStrategicMerge"] = ["resources-patch.yaml"]
+    else:
+        # Staging: verbose logs through an inline JSON6902 patch.
+        op = [
+            {
+                "op": "replace",
+                "path": "/spec/template/spec/containers/0/env/0/value",
+                "value": "debug",
+            }
+        ]
+        patches["patches"] = [
+            {"target": {"group": "apps", "kind": "Deployment", "name": svc}, "patch": _dump(op)}
+        ]
     return _dump(
         {
             "apiVersion": "kustomize.config.k8s.io/v1beta1",
@@ -160,7 +166,24 @@ def _overlay(
             "images": [{"name": f"{REGISTRY}/{svc}", "newTag": tag}],
             "replicas": [{"name": svc, "count": replicas}],
             "configMapGenerator": [{"name": f"{svc}-config", "literals": literals}],
-            **({"patches": [{"patch": patch}]} if limits else {}),
+            **patches,
+        }
+    )
+
+
+def resources_patch(svc: str) -> str:
+    return _dump(
+        {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": {"name": svc},
+            "spec": {
+                "template": {
+                    "spec": {
+                        "containers": [{"name": svc, "resources": {"limits": {"memory": "512Mi"}}}]
+                    }
+                }
+            },
         }
     )
 
@@ -359,7 +382,10 @@ def _stages() -> list[tuple[Author, str, str, dict[str, str | None]]]:
                     api, "staging", "1.7.0", 1, config={"FEATURE_CHECKOUT_V2": "true"}
                 ),
                 f"apps/{api}-staging.yaml": _application(
-                    f"{api}-staging", f"environments/staging/{api}", "shop-staging"
+                    f"{api}-staging",
+                    f"environments/staging/{api}",
+                    "shop-staging",
+                    create_namespace=True,
                 ),
             },
         ),
@@ -377,7 +403,10 @@ def _stages() -> list[tuple[Author, str, str, dict[str, str | None]]]:
                     pay, "staging", "1.4.0", 1, config={"PAYMENT_PROVIDER": "sandbox"}
                 ),
                 f"apps/{pay}-staging.yaml": _application(
-                    f"{pay}-staging", f"environments/staging/{pay}", "shop-staging"
+                    f"{pay}-staging",
+                    f"environments/staging/{pay}",
+                    "shop-staging",
+                    create_namespace=True,
                 ),
             },
         ),
@@ -387,6 +416,8 @@ def _stages() -> list[tuple[Author, str, str, dict[str, str | None]]]:
             "production overlays for api-service and payment-service",
             {
                 f"environments/production/{api}/ingress.yaml": INGRESS,
+                f"environments/production/{api}/resources-patch.yaml": resources_patch(api),
+                f"environments/production/{pay}/resources-patch.yaml": resources_patch(pay),
                 f"environments/production/{api}/kustomization.yaml": _overlay(
                     api, "production", "1.7.0", 2, ("ingress.yaml",)
                 ),

@@ -69,3 +69,25 @@ def test_renderer_rerenders_only_when_a_read_path_changes(tmp_path: Path) -> Non
     assert names(r.render(t, "app").objects) == ["a"] and (r.hits, r.misses) == (1, 1)
     (tmp_path / "app/b.yaml").write_text(cm("b"))  # a new file in the directory
     assert names(r.render(t, "app").objects) == ["a", "b"] and r.misses == 2
+
+
+def test_argo_images_override_the_kustomization(tmp_path: Path) -> None:
+    from gitops_tui.render.images import image_entry, with_images
+
+    assert image_entry("nginx:1.27") == {"name": "nginx", "newTag": "1.27"}
+    assert image_entry("nginx=reg.local:5000/nginx@sha256:ab") == {
+        "name": "nginx",
+        "newName": "reg.local:5000/nginx",
+        "digest": "sha256:ab",
+    }
+    t = tree(
+        tmp_path,
+        {
+            "app/kustomization.yaml": "resources: [d.yaml]\nimages:\n- name: web\n  newTag: '1'\n",
+            "app/d.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\n"
+            "spec:\n  template:\n    spec:\n      containers:\n      - {name: web, image: web:0}\n",
+        },
+    )
+    (obj,) = render(with_images(t, "app", ["web:2.1"]), "app")
+    assert obj["spec"]["template"]["spec"]["containers"][0]["image"] == "web:2.1"
+    assert (tmp_path / "app/kustomization.yaml").read_text().count("newTag: '1'") == 1
