@@ -1,0 +1,179 @@
+"""Credentials against a real authenticated HTTP remote and a real keyring backend."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import keyring
+import pytest
+from keyring.backends import chainer, fail
+
+from gitops_tui.errors import GitError
+from gitops_tui.git import credentials
+from gitops_tui.git import revert as git_revert
+from gitops_tui.git.credentials import (
+    SERVICE,
+    AuthenticationFailed,
+    NoKeyring,
+    auth_set,
+    lookup,
+    store_token,
+    strip_credentials,
+)
+from gitops_tui.git.repo import GitRepo
+
+from .conftest import BOB, REVERTER, MemoryKeyring, Sample, WorkRepo, deployment, git
+from .httpremote import GitHttpServer
+
+TOKEN = "s3cret-Token-4f9a"  # what the server accepts for alice (see conftest)
+WRONG = "wr0ng-Token-77c1"
+
+
+@pytest.fixture
+def remote(sample: Sample, http_server: GitHttpServer) -> tuple[str, Path]:
+    url = http_server.serve(sample.origin)
+    return url, http_server.root / sample.origin.name
+
+
+def files_containing(root: Path, secret: str) -> list[Path]:
+    return [p for p in root.rglob("*") if p.is_file() and secret.encode() in p.read_bytes()]
+
+
+def test_strip_credentials() -> None:
+    assert strip_credentials("https://alice:tok@git.example.com/r.git") == (
+        "https://git.example.com/r.git"
+    )
+    assert strip_credentials("https://tok@git.example.com:8443/r.git") == (
+        "https://git.example.com:8443/r.git"
+    )
+    assert strip_credentials("ssh://git:pw@host/r.git") == "ssh://git@host/r.git"
+    assert strip_credentials("git@github.com:org/r.git") == "git@github.com:org/r.git"
+    assert strip_credentials("/srv/git/r.git") == "/srv/git/r.git"
+
+
+def test_keyring_entries_and_lookup(memory_keyring: MemoryKeyring) -> None:
+    url = "http://127.0.0.1:8123/team/apps.git"
+    assert lookup(url) is None
+    store_token(url, "alice", TOKEN)
+    assert memory_keyring.passwords == {
+        (SERVICE, "127.0.0.1:8123/alice"): TOKEN,
+        (SERVICE, "127.0.0.1:8123"): "alice",
+    }
+    assert lookup(url) == ("alice", TOKEN)
+    assert lookup("http://127.0.0.1:8123/other.git") == ("alice", TOKEN)  # per host
+    assert lookup("http://bob@127.0.0.1:8123/team/apps.git") is None  # user from the URL
+    auth_set("http://127.0.0.1:8123/x.git", "bob", "bob-token")
+    assert lookup("http://bob@127.0.0.1:8123/team/apps.git") == ("bob", "bob-token")
+    assert lookup(url) == ("bob", "bob-token")  # the host's default is the last stored
+    assert lookup("http://127.0.0.1:9999/team/apps.git") is None
+    with pytest.raises(GitError, match="empty token"):
+        auth_set(url, "alice", "")
+
+
+def test_keyring_credentials_clone_fetch_and_push(
+    sample: Sample,
+    cache: Path,
+    tmp_path: Path,
+    remote: tuple[str, Path],
+    http_server: GitHttpServer,
+    memory_keyring: MemoryKeyring,
+) -> None:
+    url, origin = remote
+    auth_set(url, "alice", TOKEN)
+
+    repo = GitRepo.open(url, cache)
+    assert repo.tree("main").exists("apps/web/config.yaml")
+    assert 401 in http_server.seen.statuses()  # the remote did ask for credentials
+    assert repo.remote_url == url
+
+    other = WorkRepo.clone(origin, tmp_path / "other")
+    theirs = other.commit("web: 4 replicas", {"apps/web/deployment.yaml": deployment(4)}, BOB)
+    other.push()
+    assert repo.fetch() == theirs
+
+    new = git_revert.revert(repo, sample.shas["readme"], REVERTER)
+    git_revert.push(repo)
+    assert git(origin, "rev-parse", "main") == new
+    assert files_containing(cache, TOKEN) == []
+
+
+def test_wrong_token_is_a_clear_error_without_the_token(
+    cache: Path, remote: tuple[str, Path], memory_keyring: MemoryKeyring
+) -> None:
+    url, _ = remote
+    store_token(url, "alice", WRONG)
+    with pytest.raises(AuthenticationFailed) as caught:
+        GitRepo.open(url, cache)
+    message = str(caught.value)
+    assert message.startswith(f"authentication to {url} failed: ")
+    assert f"gitops-tui auth set {url}" in message
+    assert WRONG not in message and WRONG not in repr(caught.value)
+    assert caught.value.__cause__ is None and caught.value.__context__ is None
+    assert not cache.exists() or files_containing(cache, WRONG) == []
+    assert list(cache.iterdir()) == []  # no half-made clone left behind
+
+
+def test_no_stored_credentials_names_the_fix(
+    cache: Path, remote: tuple[str, Path], memory_keyring: MemoryKeyring
+) -> None:
+    url, _ = remote
+    with pytest.raises(AuthenticationFailed, match="no credentials are stored") as caught:
+        GitRepo.open(url, cache)
+    assert f"gitops-tui auth set {url}" in str(caught.value)
+
+
+def test_token_in_the_url_stays_out_of_files_and_messages(
+    cache: Path, remote: tuple[str, Path]
+) -> None:
+    url, _ = remote
+    with_token = url.replace("http://", f"http://alice:{TOKEN}@")
+    repo = GitRepo.open(with_token, cache)
+    assert repo.remote_url == url
+    assert TOKEN not in repr(repo)
+    assert repo.fetch()
+    assert files_containing(cache, TOKEN) == []
+    wrong = url.replace("http://", f"http://alice:{WRONG}@")
+    with pytest.raises(GitError) as caught:
+        GitRepo.open(wrong, cache)
+    assert WRONG not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "backend", [fail.Keyring, chainer.ChainerBackend], ids=["fail", "empty-chainer"]
+)
+def test_no_keyring_backend(
+    cache: Path, remote: tuple[str, Path], monkeypatch: pytest.MonkeyPatch, backend
+) -> None:
+    url, _ = remote
+    if backend is chainer.ChainerBackend:
+        monkeypatch.setattr(chainer.ChainerBackend, "backends", [])
+    keyring.set_keyring(backend())
+    for action in (
+        lambda: GitRepo.open(url, cache),
+        lambda: auth_set(url, "alice", TOKEN),
+        lambda: lookup(url),
+    ):
+        with pytest.raises(NoKeyring) as caught:
+            action()
+        message = str(caught.value)
+        assert "no OS keyring is available" in message
+        assert "pip install keyrings.alt" in message
+        assert credentials.ENV_USER in message and credentials.ENV_TOKEN in message
+
+
+def test_environment_works_without_a_keyring(
+    sample: Sample, cache: Path, remote: tuple[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url, origin = remote
+    assert isinstance(keyring.get_keyring(), fail.Keyring)
+    monkeypatch.setenv(credentials.ENV_USER, "alice")
+    monkeypatch.setenv(credentials.ENV_TOKEN, TOKEN)
+    repo = GitRepo.open(url, cache)
+    new = git_revert.revert(repo, sample.shas["readme"], REVERTER)
+    git_revert.push(repo)
+    assert git(origin, "rev-parse", "main") == new
+
+    monkeypatch.setenv(credentials.ENV_TOKEN, WRONG)
+    with pytest.raises(AuthenticationFailed) as caught:
+        repo.fetch()
+    assert WRONG not in str(caught.value)
