@@ -62,3 +62,7 @@ def namespace(api_client) -> Iterator[str]:
     core.create_namespace({"metadata": {"name": name}})
     yield name
     core.delete_namespace(name)
+
+
+# A real Git repo with one app, and services on it: for the cluster and TUI tests.
+from tests.support import make_service, repo  # noqa: E402, F401

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from kubernetes import client
 
 from gitops_tui.cluster.discovery import Discovery, Resource, UnknownKind
-from gitops_tui.cluster.request import call
+from gitops_tui.cluster.request import ClusterUnreachable, call
 from gitops_tui.errors import GitOpsError
 from gitops_tui.model import FIELD_MANAGER, TRACKING_ANNOTATION, TRACKING_LABEL, ObjectRef
 
@@ -52,6 +52,8 @@ def api_error(ref: ObjectRef, e: client.ApiException) -> ApplyError:
 
 
 def connection_error(ref: ObjectRef, e: Exception) -> ApplyError:
+    if isinstance(e, ClusterUnreachable):
+        return ApplyError(ref, str(e))
     text = str(e).splitlines()[0][:200] if str(e) else type(e).__name__
     return ApplyError(ref, f"API server unreachable: {text}")
 
@@ -127,10 +129,32 @@ class Applier:
             )
         except client.ApiException as e:
             raise api_error(ref, e) from None
+        except ClusterUnreachable as e:
+            raise connection_error(ref, e) from None
         except GitOpsError:
             raise
         except Exception as e:
             raise connection_error(ref, e) from None
+
+    def create_if_missing(self, obj: dict) -> bool:
+        """Create an object we do not own (CreateNamespace=true); True if it was created.
+
+        A plain create, not an apply: applying would make our field manager own the
+        object's fields, and a later apply of the same object by an app that does track
+        it would then drop them.
+        """
+        ref = ObjectRef.of(obj)
+        res = self._resource(ref)
+        path = res.path(ref.namespace if res.namespaced else None)
+        try:
+            call(self.api, "POST", path, body=obj, query=[("fieldManager", self.manager)])
+        except client.ApiException as e:
+            if e.status == 409:
+                return False
+            raise api_error(ref, e) from None
+        except Exception as e:
+            raise connection_error(ref, e) from None
+        return True
 
     def delete(self, ref: ObjectRef) -> bool:
         """Delete in the background (the garbage collector removes dependents); False if gone."""

@@ -10,7 +10,10 @@ import json
 import threading
 from typing import Any
 
+import urllib3
 from kubernetes import client
+
+from gitops_tui.errors import GitOpsError
 
 DEFAULT_TIMEOUT = 10.0
 
@@ -40,6 +43,15 @@ def count_requests(api: client.ApiClient) -> RequestCounter:
     return counter
 
 
+class ClusterUnreachable(GitOpsError):
+    """No answer from the API server (down, restarting, or the network is gone)."""
+
+    def __init__(self, server: str, cause: Exception) -> None:
+        reason = getattr(cause, "reason", None) or cause
+        text = str(reason).splitlines()[0][:160] if str(reason) else type(cause).__name__
+        super().__init__(f"API server {server} unreachable: {text}")
+
+
 def send(
     api: client.ApiClient,
     method: str,
@@ -62,7 +74,10 @@ def send(
         body=body,
         auth_settings=["BearerToken"],
     )
-    return api.call_api(method, url, headers, payload, _request_timeout=timeout)
+    try:
+        return api.call_api(method, url, headers, payload, _request_timeout=timeout)
+    except urllib3.exceptions.HTTPError as e:
+        raise ClusterUnreachable(api.configuration.host, e) from None
 
 
 def call(

@@ -16,7 +16,7 @@ from gitops_tui.errors import GitError
 from gitops_tui.git.credentials import network_error
 
 if TYPE_CHECKING:
-    from gitops_tui.git.repo import GitRepo
+    from gitops_tui.git.repo import GitRepo, GitTree
 
 
 @dataclass(frozen=True)
@@ -71,6 +71,40 @@ def revert_message(commit: pygit2.Commit) -> str:
     return f'Revert "{_subject(commit)}"\n\nThis reverts commit {commit.id}.\n'
 
 
+def _check_mainline(target: pygit2.Commit, mainline: int | None) -> None:
+    full = str(target.id)
+    parents = target.parents
+    if len(parents) > 1:
+        if mainline is None:
+            listed = [(i, str(p.id), _subject(p)) for i, p in enumerate(parents, 1)]
+            raise NeedsMainline(full, listed)
+        if not 1 <= mainline <= len(parents):
+            raise GitError(
+                f"{full[:8]} has {len(parents)} parents: mainline must be 1 to {len(parents)}"
+            )
+    elif mainline is not None:
+        raise GitError(f"mainline was given but {full[:8]} is not a merge commit")
+
+
+def _revert_index(repo: GitRepo, target: pygit2.Commit, ours: pygit2.Commit, mainline: int | None):
+    index = repo.pygit.revert_commit(target, ours, mainline or 0)
+    if index.conflicts is not None:
+        paths = sorted({e.path for entries in index.conflicts for e in entries if e is not None})
+        raise RevertConflict(str(target.id), paths)
+    return index.write_tree(repo.pygit)
+
+
+def revert_tree(repo: GitRepo, sha: str, mainline: int | None = None) -> GitTree:
+    """The branch tip's tree with ``sha`` undone, made in memory: the revert preview."""
+    from gitops_tui.git.repo import GitTree
+
+    with repo.lock:
+        target = repo.commit(sha)
+        _check_mainline(target, mainline)
+        ours = repo.pygit.references[f"refs/heads/{repo.branch}"].peel(pygit2.Commit)
+        return GitTree(repo.pygit[_revert_index(repo, target, ours, mainline)])
+
+
 def revert(
     repo: GitRepo, sha: str, identity: Identity | None = None, mainline: int | None = None
 ) -> str:
@@ -78,18 +112,7 @@ def revert(
     with repo.lock:
         target = repo.commit(sha)
         full = str(target.id)
-        parents = target.parents
-        if len(parents) > 1:
-            if mainline is None:
-                listed = [(i, str(p.id), _subject(p)) for i, p in enumerate(parents, 1)]
-                raise NeedsMainline(full, listed)
-            if not 1 <= mainline <= len(parents):
-                raise GitError(
-                    f"{full[:8]} has {len(parents)} parents: mainline must be 1 to {len(parents)}"
-                )
-        elif mainline is not None:
-            raise GitError(f"mainline was given but {full[:8]} is not a merge commit")
-
+        _check_mainline(target, mainline)
         who = identity or repo.identity()
         if who is None:
             raise GitError(
@@ -99,13 +122,7 @@ def revert(
 
         branch_ref = repo.pygit.references[f"refs/heads/{repo.branch}"]
         ours = branch_ref.peel(pygit2.Commit)
-        index = repo.pygit.revert_commit(target, ours, mainline or 0)
-        if index.conflicts is not None:
-            paths = sorted(
-                {e.path for entries in index.conflicts for e in entries if e is not None}
-            )
-            raise RevertConflict(full, paths)
-        tree = index.write_tree(repo.pygit)
+        tree = _revert_index(repo, target, ours, mainline)
         if tree == ours.tree_id:
             raise GitError(f"reverting {full[:8]} changes nothing on {repo.branch}: already undone")
 

@@ -1,0 +1,31 @@
+"""Settings shared by the TUI, the CLI and the daemon."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_CONTROL_NAMESPACE = "gitops-tui-system"
+
+
+def cache_dir() -> Path:
+    if explicit := os.environ.get("GITOPS_TUI_CACHE"):
+        return Path(explicit)
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "gitops-tui"
+
+
+@dataclass
+class Settings:
+    repo: str
+    branch: str | None = None
+    kubeconfig: Path | None = None
+    context: str | None = None
+    control_namespace: str = DEFAULT_CONTROL_NAMESPACE
+    read_only: bool = False
+    fetch_interval: float = 60.0
+    cache: Path | None = None
+
+    @property
+    def cache_path(self) -> Path:
+        return self.cache or cache_dir()

@@ -1,0 +1,82 @@
+"""The headless reconciler: `gitops-tui reconcile`, and the TUI's background poller."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+
+from gitops_tui.errors import GitOpsError
+
+log = logging.getLogger(__name__)
+
+
+class Poller:
+    """Fetch on an interval (or now, on request) and auto-sync as the leader."""
+
+    def __init__(self, service, interval: float, on_error=None) -> None:
+        self.service = service
+        self.interval = interval
+        self.on_error = on_error or (lambda msg: log.warning("%s", msg))
+        self.wake = threading.Event()
+        self.stopped = threading.Event()
+        self.last_fetch_error = ""
+        self._thread = threading.Thread(target=self.run, name="git-poller", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self.stopped.set()
+        self.wake.set()
+        self._thread.join(timeout=10)
+
+    def fetch_now(self) -> None:
+        self.wake.set()
+
+    def step(self) -> None:
+        engine = self.service.engine
+        try:
+            self.service.refresh(fetch=True)
+            self.last_fetch_error = ""
+        except GitOpsError as e:
+            self.last_fetch_error = str(e)
+            self.on_error(str(e))
+        if engine is not None and engine.is_leader:
+            self.service.auto_sync()
+
+    def run(self) -> None:
+        while not self.stopped.is_set():
+            try:
+                self.step()
+            except Exception as e:  # the loop must outlive any one bad pass
+                log.exception("poll failed")
+                self.on_error(f"reconcile pass failed: {e}")
+            self.wake.wait(self.interval)
+            self.wake.clear()
+
+
+def run_daemon(service, *, once: bool = False, interval: float = 60.0) -> int:
+    engine = service.start_engine(elect=True)
+    try:
+        if once:
+            # One pass: become leader if nobody else is, then sync what is out of sync.
+            engine.leader.try_acquire()
+            if not engine.is_leader:
+                print(f"not the leader ({engine.leader.info.holder} leads); nothing done")
+                return 0
+            service.refresh(fetch=True)
+            reports = service.auto_sync()
+            for r in reports:
+                print(f"{r.app}: {'synced' if r.ok else 'failed: ' + '; '.join(r.errors)}")
+            return 0 if all(r.ok for r in reports) else 1
+        poller = Poller(service, interval)
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        signal.signal(signal.SIGINT, lambda *_: stop.set())
+        poller.start()
+        stop.wait()
+        poller.stop()
+        return 0
+    finally:
+        service.close()

@@ -1,0 +1,489 @@
+"""The reconcile loop: Git commit → rendered objects → diff against the live cache → apply.
+
+One worker thread owns every mutation, fed by a queue: watch events (heal), new
+commits (auto-sync), operator requests (sync, pause, resume) and a one-second tick
+(pause expiry, follower requests). Watch handlers only enqueue, so a burst of events
+never blocks an informer, and two heals of one object never race.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import datetime as dt
+import logging
+import os
+import queue
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from kubernetes import client
+
+from gitops_tui.apps.model import App
+from gitops_tui.audit import AuditLog, AuditRecord, now
+from gitops_tui.cluster.apply import Applier, ApplyError, apply_all, prune_order, track
+from gitops_tui.cluster.cache import LiveCache
+from gitops_tui.cluster.discovery import Discovery, UnknownKind
+from gitops_tui.diff import ObjectDiff, diff_extra, diff_object
+from gitops_tui.errors import GitOpsError
+from gitops_tui.health import Health, app_health, object_health
+from gitops_tui.model import TRACKING_ANNOTATION, TRACKING_LABEL, ObjectRef
+from gitops_tui.reconcile.leader import LeaderElector
+from gitops_tui.reconcile.state import STATE_LABEL, AppState, Pause, StateStore, SyncResult
+
+log = logging.getLogger(__name__)
+
+DEFAULT_PAUSE = dt.timedelta(minutes=30)
+FLAP_WINDOW = 60.0  # seconds
+FLAP_LIMIT = 5  # heals of one object inside the window before we back off
+MAX_PRUNE_SHARE = 0.5  # losing more than this share of an app's objects needs allowEmpty
+TICK = 1.0
+
+
+class SyncRefused(GitOpsError):
+    pass
+
+
+@dataclass
+class Desired:
+    """What Git says for one app at one revision."""
+
+    revision: str
+    objects: dict[ObjectRef, dict]
+    error: str = ""
+
+
+@dataclass
+class AppView:
+    """A snapshot of one app for the UI and the CLI: plain data, safe across threads."""
+
+    app: App
+    revision: str
+    sync_status: str
+    health: Health
+    diffs: list[ObjectDiff]
+    state: AppState
+    error: str
+
+
+@dataclass
+class SyncReport:
+    app: str
+    revision: str
+    applied: list[str] = field(default_factory=list)
+    pruned: list[str] = field(default_factory=list)
+    skipped_prune: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    dry_run: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+class _Flap:
+    """Heals of one object: too many in a window means another controller fights us."""
+
+    def __init__(self) -> None:
+        self.times: list[float] = []
+        self.blocked_until = 0.0
+        self.strikes = 0
+
+    def allow(self, t: float) -> tuple[bool, bool]:
+        """(may heal now, just started backing off)."""
+        if t < self.blocked_until:
+            return False, False
+        self.times = [x for x in self.times if t - x < FLAP_WINDOW]
+        if len(self.times) >= FLAP_LIMIT:
+            self.strikes += 1
+            self.blocked_until = t + min(2**self.strikes * 5, 300)
+            self.times.clear()
+            return False, True
+        self.times.append(t)
+        return True, False
+
+
+def _key(ref: ObjectRef) -> tuple[str, str, str, str]:
+    # Versions differ between Git (apps/v1beta1...) and the cache; identity does not.
+    return (ref.group, ref.kind, ref.namespace, ref.name)
+
+
+class Engine:
+    def __init__(
+        self,
+        api: client.ApiClient,
+        *,
+        render: Callable[[App, str], Desired],
+        control_namespace: str,
+        audit: AuditLog,
+        who: str,
+        on_change: Callable[[str], None] | None = None,
+        max_prune_share: float = MAX_PRUNE_SHARE,
+    ) -> None:
+        self.api = api
+        self.render = render
+        self.discovery = Discovery(api)
+        self.applier = Applier(api, self.discovery)
+        self.cache = LiveCache(api, self.discovery)
+        self.state_cache = LiveCache(api, self.discovery, selector=STATE_LABEL)
+        self.store = StateStore(api, control_namespace)
+        self.control_namespace = control_namespace
+        self.audit = audit
+        self.who = who
+        self.on_change = on_change or (lambda app: None)
+        self.max_prune_share = max_prune_share
+        # Each process is its own candidate, even when one operator runs two.
+        instance = f"{who.split(' ')[0]}#{os.getpid()}-{uuid.uuid4().hex[:6]}"
+        self.leader = LeaderElector(api, control_namespace, instance)
+        self.apps: dict[str, App] = {}
+        self.desired: dict[str, Desired] = {}
+        self.states: dict[str, AppState] = {}
+        self._flaps: dict[tuple, _Flap] = {}
+        self._queue: queue.Queue = queue.Queue()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.cache.subscribe(self._on_live_event)
+        self.state_cache.subscribe(self._on_state_event)
+
+    # ---- lifecycle --------------------------------------------------------------
+    def start(self, *, elect: bool = True) -> None:
+        self.store.ensure_namespace()
+        self.state_cache.watch("v1", "ConfigMap")
+        if elect:
+            self.leader.start()
+        self._thread = threading.Thread(target=self._loop, name="reconciler", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._queue.put(("stop",))
+        if self._thread:
+            self._thread.join(timeout=10)
+        self.leader.stop()
+        self.cache.close()
+        self.state_cache.close()
+
+    @property
+    def is_leader(self) -> bool:
+        return self.leader.is_leader
+
+    def submit(self, fn: Callable, *args, **kwargs) -> concurrent.futures.Future:
+        """Run fn on the reconciler thread (the one writer); the Future has its result."""
+        fut: concurrent.futures.Future = concurrent.futures.Future()
+        self._queue.put(("call", fut, fn, args, kwargs))
+        return fut
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                item = self._queue.get(timeout=TICK)
+            except queue.Empty:
+                item = ("tick",)
+            try:
+                self._handle(item)
+            except Exception:
+                log.exception("reconciler step %s failed", item[0])
+
+    def _handle(self, item: tuple) -> None:
+        match item[0]:
+            case "heal":
+                if self.is_leader:
+                    self.heal(item[1], item[2])
+            case "call":
+                _, fut, fn, args, kwargs = item
+                if fut.set_running_or_notify_cancel():
+                    try:
+                        fut.set_result(fn(*args, **kwargs))
+                    except BaseException as e:
+                        fut.set_exception(e)
+            case "tick":
+                if self.is_leader:
+                    self._expire_pauses()
+                    self._serve_requests()
+
+    # ---- desired state -------------------------------------------------------
+    def set_apps(self, apps: list[App]) -> None:
+        self.apps = {a.name: a for a in apps}
+
+    def load(self, app: str, revision: str) -> Desired:
+        """Render the app at revision and watch every kind it needs (list once)."""
+        desired = self.render(self.apps[app], revision)
+        kinds = {(o["apiVersion"], o["kind"]) for o in desired.objects.values()}
+        kinds |= {tuple(k) for k in self.state(app).kinds}
+        for api_version, kind in sorted(kinds):
+            try:
+                self.cache.watch(api_version, kind)
+            except UnknownKind:
+                pass  # sync reports it on the object that needs it
+        self.desired[app] = desired
+        return desired
+
+    def state(self, app: str) -> AppState:
+        return self.states.get(app) or AppState(app)
+
+    # ---- reading: no API request ------------------------------------------------
+    def _tracked_live(self, app: str) -> list[dict]:
+        out = []
+        for live in self.cache.objects(app):
+            ann = (live["metadata"].get("annotations") or {}).get(TRACKING_ANNOTATION, "")
+            # The annotation must name this very object: a copied label is not ownership.
+            if ann == ObjectRef.of(live).tracking_id(app):
+                out.append(live)
+        return out
+
+    def _extra(self, app: str, desired: Desired) -> list[dict]:
+        keys = {_key(r) for r in desired.objects}
+        return [o for o in self._tracked_live(app) if _key(ObjectRef.of(o)) not in keys]
+
+    def diff(self, app: str) -> list[ObjectDiff]:
+        desired = self.desired.get(app)
+        if desired is None:
+            return []
+        out = [diff_object(obj, self.cache.get(ref)) for ref, obj in desired.objects.items()]
+        out += [diff_extra(live) for live in self._extra(app, desired)]
+        return out
+
+    def view(self, app: str) -> AppView:
+        diffs = self.diff(app)
+        desired = self.desired.get(app)
+        state = self.state(app)
+        sync = "Synced" if all(d.status == "Synced" for d in diffs) else "OutOfSync"
+        error = state.error
+        if desired is None or desired.error:
+            sync = "Unknown"
+            error = desired.error if desired else "not rendered yet"
+        health = app_health(
+            (str(d.ref), object_health(self.cache.get(d.ref))) for d in diffs if d.status != "Extra"
+        )
+        return AppView(
+            self.apps[app],
+            desired.revision if desired else "",
+            sync,
+            health,
+            diffs,
+            state,
+            error,
+        )
+
+    # ---- sync and prune ---------------------------------------------------------
+    def sync(
+        self, app: str, *, prune: bool | None = None, dry_run: bool = False, trigger: str = "manual"
+    ) -> SyncReport:
+        a = self.apps[app]
+        desired = self.desired.get(app)
+        if desired is None:
+            raise SyncRefused(f"{app}: not rendered yet")
+        if desired.error:
+            raise SyncRefused(f"{app}: render failed, nothing applied: {desired.error}")
+        report = SyncReport(app, desired.revision, dry_run=dry_run)
+        objs = [track(o, app) for o in desired.objects.values()]
+        try:
+            if a.create_namespace and a.namespace and not dry_run:
+                # Created for the app but never tracked: prune must not delete a namespace.
+                ns = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": a.namespace}}
+                self.applier.create_if_missing(ns)
+            if dry_run:
+                for o in objs:
+                    self.applier.apply(o, dry_run=True)
+            else:
+                apply_all(self.applier, objs)
+            report.applied = [str(ObjectRef.of(o)) for o in objs]
+        except ApplyError as e:
+            report.errors.append(str(e))
+        # Any apply error stops the prune: a half-applied app must not lose objects too.
+        extra = self._extra(app, desired) if not report.errors else []
+        if extra:
+            prune = a.prune if prune is None else prune
+            refused = self._prune_guard(a, desired, extra)
+            if not prune or refused:
+                report.skipped_prune = [str(ObjectRef.of(o)) for o in extra]
+                if prune and refused:
+                    report.errors.append(refused)
+            else:
+                for ref in prune_order(ObjectRef.of(o) for o in extra):
+                    try:
+                        if not dry_run:
+                            self.applier.delete(ref)
+                        report.pruned.append(str(ref))
+                    except ApplyError as e:
+                        report.errors.append(str(e))
+                        break
+        if not dry_run:
+            kinds = sorted({(o["apiVersion"], o["kind"]) for o in desired.objects.values()})
+            self._record(app, report, trigger, [list(k) for k in kinds])
+        return report
+
+    def _prune_guard(self, a: App, desired: Desired, extra: list[dict]) -> str:
+        if a.allow_empty:
+            return ""
+        live = len(self._tracked_live(a.name))
+        if not desired.objects:
+            return f"render of {a.name} is empty: prune of {live} object(s) refused (allowEmpty is off)"
+        if live and len(extra) / live > self.max_prune_share:
+            return (
+                f"render of {a.name} drops {len(extra)} of {live} objects "
+                f"(more than {self.max_prune_share:.0%}): prune refused (allowEmpty is off)"
+            )
+        return ""
+
+    def _record(self, app: str, report: SyncReport, trigger: str, kinds: list[list[str]]) -> None:
+        if report.ok:
+            msg = f"{trigger} sync: {len(report.applied)} applied, {len(report.pruned)} pruned"
+        else:
+            msg = f"{trigger} sync failed: {'; '.join(report.errors)}"
+        result = SyncResult(
+            now().isoformat(), report.revision, report.ok, msg,
+            len(report.applied), len(report.pruned), trigger,
+        )  # fmt: skip
+
+        def change(s: AppState) -> None:
+            s.record(result)
+            s.kinds = sorted({*map(tuple, s.kinds), *map(tuple, kinds)})  # type: ignore[arg-type]
+            s.kinds = [list(k) for k in s.kinds]
+
+        self._audit("sync", app, msg, report.revision, report.applied + report.pruned, report.ok)
+        self._write_state(app, change)
+
+    def _write_state(self, app: str, change: Callable[[AppState], None]) -> AppState | None:
+        try:
+            state = self.store.update(app, change)
+        except GitOpsError as e:
+            log.warning("%s", e)
+            return None
+        self.states[app] = state
+        self.on_change(app)
+        return state
+
+    def _audit(self, action, app, message, revision="", objects=(), ok=True) -> None:
+        rec = AuditRecord(action, app, self.who, message, revision, list(objects), ok)
+        self.audit.append(rec)
+        self.store.event(rec)
+
+    # ---- pause, resume, suspend -----------------------------------------------
+    def pause(
+        self, app: str, reason: str, duration: dt.timedelta = DEFAULT_PAUSE, who: str = ""
+    ) -> AppState | None:
+        who = who or self.who
+        t = now()
+        pause = Pause(reason, who, t.isoformat(), (t + duration).isoformat())
+
+        def change(s: AppState) -> None:
+            s.pause = pause
+
+        self._audit("pause", app, f"selfHeal paused until {pause.until}: {reason}")
+        return self._write_state(app, change)
+
+    def resume(self, app: str, *, action: str = "resume", who: str = "") -> AppState | None:
+        def change(s: AppState) -> None:
+            s.pause = None
+
+        state = self._write_state(app, change)
+        msg = "selfHeal resumed" if action == "resume" else "pause expired; selfHeal resumed"
+        rec = AuditRecord(action, app, who or self.who, msg)
+        self.audit.append(rec)
+        self.store.event(rec)
+        self.heal_all(app)
+        return state
+
+    def suspend(self, app: str, suspended: bool) -> AppState | None:
+        def change(s: AppState) -> None:
+            s.suspended = suspended
+
+        self._audit(
+            "suspend" if suspended else "unsuspend",
+            app,
+            f"auto-sync {'suspended' if suspended else 'resumed'}",
+        )
+        return self._write_state(app, change)
+
+    def _expire_pauses(self) -> None:
+        t = now()
+        for app, state in list(self.states.items()):
+            if state.pause and state.pause.expired(t):
+                self.resume(app, action="expire", who="gitops-tui (pause TTL)")
+
+    def _serve_requests(self) -> None:
+        """Follower requests left in state objects: the leader carries them out."""
+        for app, state in list(self.states.items()):
+            if not state.requests or app not in self.apps:
+                continue
+            requests = list(state.requests)
+
+            def clear(s: AppState, done=requests) -> None:
+                s.requests = [r for r in s.requests if r not in done]
+
+            self._write_state(app, clear)
+            for req in requests:
+                if req.get("action") == "sync":
+                    try:
+                        self.sync(
+                            app, prune=req.get("prune"), trigger=f"requested by {req.get('by')}"
+                        )
+                    except GitOpsError as e:
+                        self._audit("sync", app, str(e), ok=False)
+
+    def request(self, app: str, action: str, **extra) -> None:
+        """From a follower: leave the request in the app's state for the leader."""
+        req = {"action": action, "by": self.who, "at": now().isoformat(), **extra}
+
+        def change(s: AppState) -> None:
+            s.requests.append(req)
+
+        self._write_state(app, change)
+
+    # ---- selfHeal ---------------------------------------------------------------
+    def _on_live_event(self, kind: str, obj: dict) -> None:
+        app = (obj["metadata"].get("labels") or {}).get(TRACKING_LABEL)
+        if app in self.apps:
+            self._queue.put(("heal", app, ObjectRef.of(obj)))
+
+    def _on_state_event(self, kind: str, obj: dict) -> None:
+        if obj["metadata"].get("namespace") != self.control_namespace:
+            return
+        state = AppState.from_configmap(obj)
+        if kind == "DELETED":
+            self.states.pop(state.app, None)
+        else:
+            self.states[state.app] = state
+        self.on_change(state.app)
+
+    def heal_all(self, app: str) -> None:
+        desired = self.desired.get(app)
+        if desired:
+            for ref in desired.objects:
+                self._queue.put(("heal", app, ref))
+
+    def heal(self, app: str, ref: ObjectRef) -> bool:
+        """Re-apply one drifted object, unless the app does not heal or is paused."""
+        a, desired = self.apps.get(app), self.desired.get(app)
+        if a is None or desired is None or not a.self_heal or self.state(app).pause:
+            return False
+        match = [r for r in desired.objects if _key(r) == _key(ref)]
+        if not match:
+            return False  # an extra object: prune is a sync's decision, not a heal's
+        obj = desired.objects[match[0]]
+        d = diff_object(obj, self.cache.get(match[0]))
+        if d.status == "Synced":
+            return False
+        allowed, started = self._flaps.setdefault(_key(ref), _Flap()).allow(time.monotonic())
+        if not allowed:
+            if started:
+                who = ", ".join(m.manager for m in d.drifted_by) or "another writer"
+                self._audit(
+                    "flapping", app, f"{ref} keeps drifting ({who}); heal backs off", ok=False
+                )
+            return False
+        try:
+            self.applier.apply(track(obj, app), force=True)
+        except ApplyError as e:
+            self._audit(
+                "heal", app, f"heal of {ref} failed: {e}", desired.revision, [str(ref)], False
+            )
+            return False
+        who = ", ".join(m.manager for m in d.drifted_by)
+        msg = f"healed {ref}" + (f" (drifted by {who})" if who else "")
+        self._audit("heal", app, msg, desired.revision, [str(ref)])
+        self.on_change(app)
+        return True

@@ -1,0 +1,307 @@
+"""The one service API that the TUI, the CLI and the daemon all call.
+
+It owns the private Git clone, app discovery, rendering (cached by Git tree ids) and
+the reconcile engine. Methods block on I/O: the TUI calls them from worker threads.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from gitops_tui.apps import discover
+from gitops_tui.apps.model import App
+from gitops_tui.audit import AuditLog, AuditRecord, operator_identity
+from gitops_tui.cluster.client import ClusterInfo, connect, server_version
+from gitops_tui.config import Settings
+from gitops_tui.diff import diff_extra, diff_object
+from gitops_tui.errors import GitOpsError, SourceError
+from gitops_tui.git import history as git_history
+from gitops_tui.git import revert as git_revert
+from gitops_tui.git.repo import GitRepo
+from gitops_tui.model import ObjectRef
+from gitops_tui.reconcile.engine import Desired, Engine, SyncReport
+from gitops_tui.render import Renderer
+from gitops_tui.render.images import with_images
+
+# Kinds that never take a namespace, for when discovery cannot tell (unknown kinds).
+CLUSTER_SCOPED = {
+    "Namespace",
+    "CustomResourceDefinition",
+    "ClusterRole",
+    "ClusterRoleBinding",
+    "PersistentVolume",
+    "StorageClass",
+    "PriorityClass",
+    "IngressClass",
+    "ValidatingWebhookConfiguration",
+    "MutatingWebhookConfiguration",
+    "APIService",
+}
+
+
+@dataclass(frozen=True)
+class Head:
+    branch: str
+    sha: str
+    subject: str
+
+    @property
+    def short(self) -> str:
+        return self.sha[:8]
+
+
+@dataclass
+class Discovered:
+    apps: list[App]
+    errors: list[SourceError]
+    head: Head
+
+
+class Service:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._repo: GitRepo | None = None
+        self._repo_lock = threading.Lock()
+        self._api = None
+        self._cluster: ClusterInfo | None = None
+        self.engine: Engine | None = None
+        self._apps: dict[str, App] = {}
+        self.renderer = Renderer()
+        self.audit = AuditLog(settings.cache_path / "audit.jsonl")
+
+    # ---- Git --------------------------------------------------------------------
+    @property
+    def repo(self) -> GitRepo:
+        with self._repo_lock:
+            if self._repo is None:
+                self._repo = GitRepo.open(
+                    self.settings.repo, self.settings.cache_path / "repos", self.settings.branch
+                )
+            return self._repo
+
+    def fetch(self) -> str:
+        return self.repo.fetch()
+
+    def head(self) -> Head:
+        repo = self.repo
+        sha = repo.resolve(repo.branch)
+        return Head(repo.branch, sha, repo.commit_subject(sha))
+
+    def apps(self, revision: str | None = None) -> Discovered:
+        head = self.head()
+        found = discover(self.repo.tree(revision or head.sha))
+        self._apps = {a.name: a for a in found.apps}
+        return Discovered(found.apps, found.errors, head)
+
+    def app(self, name: str) -> App:
+        if not self._apps:
+            self.apps()
+        if name not in self._apps:
+            have = ", ".join(sorted(self._apps)) or "none"
+            raise GitOpsError(f"no app named {name!r} (apps: {have})")
+        return self._apps[name]
+
+    def render(self, app: App, revision: str | None = None) -> list[dict]:
+        """The app's objects at a revision (default: its target revision's head)."""
+        rev = self.repo.resolve(revision or app.target_revision or self.repo.branch)
+        return self._render(app, rev)
+
+    def _render(self, app: App, revision: str) -> list[dict]:
+        return self._render_tree(app, self.repo.tree(revision))
+
+    def _render_tree(self, app: App, tree) -> list[dict]:
+        tree = with_images(tree, app.path, app.images)
+        rendered = self.renderer.render(tree, app.path, recurse=app.recurse, key=tuple(app.images))
+        # History and change detection follow every path the app reads, bases too.
+        app.source_paths = list(dict.fromkeys([app.path, *rendered.read_paths]))
+        return [self._place(app, o) for o in rendered.objects]
+
+    def _place(self, app: App, obj: dict) -> dict:
+        # As Argo CD and Flux do: namespaced objects without one go to the destination.
+        meta = obj.setdefault("metadata", {})
+        if not app.namespace or obj.get("kind") in CLUSTER_SCOPED:
+            return obj
+        if meta.get("namespace") and not app.force_namespace:
+            return obj
+        if self.engine is not None:
+            try:
+                res = self.engine.discovery.resource(obj["apiVersion"], obj["kind"])
+                if not res.namespaced:
+                    return obj
+            except Exception:
+                pass
+        meta["namespace"] = app.namespace
+        return obj
+
+    def _desired(self, app: App, revision: str) -> Desired:
+        try:
+            objs = self._render(app, revision)
+        except GitOpsError as e:
+            return Desired(revision, {}, str(e))
+        desired: dict[ObjectRef, dict] = {}
+        for o in objs:
+            ref = ObjectRef.of(o)
+            if ref in desired:
+                return Desired(revision, {}, f"{app.path}: {ref} is rendered twice")
+            desired[ref] = o
+        return Desired(revision, desired)
+
+    def source_paths(self, app: App) -> list[str]:
+        """Every path the app reads at its head: its bases too, found by rendering."""
+        try:
+            self.render(app)
+        except GitOpsError:
+            pass  # a broken render still has its own path
+        return app.source_paths
+
+    def history(self, app: App, skip: int = 0, limit: int = 50):
+        paths = self.source_paths(app)
+        return git_history.log(self.repo, self.repo.branch, paths, skip, limit)
+
+    def patch(self, app: App, sha: str) -> str:
+        return git_history.patch(self.repo, sha, self.source_paths(app))
+
+    def revert_preview(self, name: str, sha: str, mainline: int | None = None) -> list:
+        """What reverting sha would do to the cluster: live versus the app rendered from
+        the branch head with that commit undone (made in memory, nothing written)."""
+        app = self.app(name)
+        repo = self.repo
+        repo.fetch()
+        objs = self._render_tree(app, git_revert.revert_tree(repo, sha, mainline))
+        engine = self.start_engine(elect=False)
+        desired = Desired(f"revert of {sha[:8]}", {ObjectRef.of(o): o for o in objs})
+
+        def compare() -> list:
+            live = engine.desired.get(name)
+            before = set(live.objects) if live else set()
+            out = [diff_object(o, engine.cache.get(r)) for r, o in desired.objects.items()]
+            # Objects the revert removes from Git: the cluster would lose them on a prune.
+            out += [
+                diff_extra(engine.cache.get(r) or live.objects[r])
+                for r in before - set(desired.objects)
+                if live is not None
+            ]
+            return out
+
+        return engine.submit(compare).result()
+
+    def revert(self, sha: str, mainline: int | None = None) -> str:
+        repo = self.repo
+        repo.fetch()
+        new = git_revert.revert(repo, sha, None, mainline)
+        git_revert.push(repo)
+        self.audit.append(
+            AuditRecord("revert", "*", self.who, f"reverted {sha[:12]} as {new[:12]}", new)
+        )
+        return new
+
+    # ---- cluster ------------------------------------------------------------------
+    def connect(self):
+        if self._api is None:
+            self._api, self._cluster = connect(self.settings.kubeconfig, self.settings.context)
+        return self._api
+
+    def cluster(self) -> ClusterInfo:
+        api = self.connect()
+        info = self._cluster
+        assert info is not None
+        self._cluster = ClusterInfo(info.context, info.server, info.user, server_version(api))
+        return self._cluster
+
+    @property
+    def who(self) -> str:
+        return operator_identity(self._cluster.user if self._cluster else "")
+
+    def start_engine(self, *, elect: bool = True, on_change=None) -> Engine:
+        """Connect, discover, render every app at its head and start watching."""
+        if self.engine is not None:
+            return self.engine
+        api = self.connect()
+        engine = Engine(
+            api,
+            render=self._desired_by_name,
+            control_namespace=self.settings.control_namespace,
+            audit=self.audit,
+            who=self.who,
+            on_change=on_change,
+        )
+        self.engine = engine
+        found = self.apps()
+        engine.set_apps(found.apps)
+        engine.start(elect=elect)
+        for app in found.apps:
+            engine.load(app.name, self.repo.resolve(app.target_revision or self.repo.branch))
+        return engine
+
+    def _desired_by_name(self, app: App, revision: str) -> Desired:
+        return self._desired(app, revision)
+
+    def sync(self, name: str, *, prune: bool | None = None, dry_run: bool = False) -> SyncReport:
+        engine = self.start_engine(elect=False)
+        return engine.submit(engine.sync, name, prune=prune, dry_run=dry_run).result()
+
+    def pause(self, name: str, reason: str, duration: dt.timedelta):
+        engine = self.start_engine(elect=False)
+        self.app(name)
+        return engine.submit(engine.pause, name, reason, duration).result()
+
+    def resume(self, name: str):
+        engine = self.start_engine(elect=False)
+        self.app(name)
+        return engine.submit(engine.resume, name).result()
+
+    # ---- the background loop: fetch, re-render, auto-sync -------------------------
+    def refresh(self, fetch: bool = True) -> list[str]:
+        """Fetch, rediscover and re-render on the reconciler thread; the apps whose
+        desired objects changed."""
+        engine = self.start_engine(elect=False)
+        if fetch:
+            self.fetch()
+        return engine.submit(self._reload).result()
+
+    def _reload(self) -> list[str]:
+        engine = self.engine
+        assert engine is not None
+        found = self.apps()
+        engine.set_apps(found.apps)
+        changed = []
+        for app in found.apps:
+            before = engine.desired.get(app.name)
+            desired = engine.load(
+                app.name, self.repo.resolve(app.target_revision or self.repo.branch)
+            )
+            if before is None or before.error or before.objects != desired.objects:
+                changed.append(app.name)
+        return changed
+
+    def auto_sync(self, names: list[str] | None = None) -> list[SyncReport]:
+        """Leader only: sync the automated, unsuspended apps that are out of sync."""
+        engine = self.start_engine(elect=False)
+
+        def run() -> list[SyncReport]:
+            reports = []
+            for name in names if names is not None else sorted(engine.apps):
+                app = engine.apps.get(name)
+                if app is None or not app.auto_sync or engine.state(name).suspended:
+                    continue
+                if engine.view(name).sync_status != "OutOfSync":
+                    continue
+                try:
+                    reports.append(engine.sync(name, trigger="auto"))
+                except GitOpsError as e:
+                    engine._audit("sync", name, str(e), ok=False)
+            return reports
+
+        return engine.submit(run).result()
+
+    def close(self) -> None:
+        if self.engine is not None:
+            self.engine.stop()
+            self.engine = None
+
+
+def default_settings(repo: str | Path, **kw) -> Settings:
+    return Settings(repo=str(repo), **kw)

@@ -1,0 +1,192 @@
+"""The reconciler end to end: real Git repositories, the real control plane."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+
+from kubernetes import client
+
+from gitops_tui.model import TRACKING_LABEL
+from gitops_tui.reconcile.daemon import Poller
+from gitops_tui.reconcile.state import object_name
+from gitops_tui.service import Service
+from tests.support import deployment, git, poll
+
+
+def apps_api(api_client) -> client.AppsV1Api:
+    return client.AppsV1Api(api_client)
+
+
+def replicas(api_client, ns: str) -> int:
+    return apps_api(api_client).read_namespaced_deployment("web", ns).spec.replicas
+
+
+def test_sync_creates_everything_with_tracking(api_client, repo, make_service):
+    svc = make_service(repo)
+    report = svc.sync(repo.app)
+    assert report.ok, report.errors
+    core = client.CoreV1Api(api_client)
+    web = apps_api(api_client).read_namespaced_deployment("web", repo.ns)
+    assert web.metadata.labels[TRACKING_LABEL] == repo.app
+    assert (
+        web.metadata.annotations["gitops-tui.io/tracking-id"]
+        == f"{repo.app}:apps/Deployment:{repo.ns}/web"
+    )
+    assert core.read_namespaced_config_map("web-config", repo.ns).data == {"mode": "fast"}
+    assert core.read_namespaced_service("web", repo.ns).spec.ports[0].port == 80
+    view = poll(lambda: (v := svc.engine.view(repo.app)).sync_status == "Synced" and v, "Synced")
+    assert {str(d.status) for d in view.diffs} == {"Synced"}
+    assert svc.engine.state(repo.app).last_synced_revision == git(repo.work, "rev-parse", "HEAD")
+
+
+def _leader(svc: Service) -> Service:
+    svc.start_engine(elect=True)
+    poll(lambda: svc.engine.is_leader, "leadership")
+    return svc
+
+
+def test_kubectl_scale_is_healed_within_one_second(api_client, repo, make_service):
+    svc = _leader(make_service(repo))
+    assert svc.sync(repo.app).ok
+    apps_api(api_client).patch_namespaced_deployment_scale(
+        "web", repo.ns, {"spec": {"replicas": 7}}, field_manager="kubectl"
+    )
+    scaled = time.monotonic()
+    poll(lambda: replicas(api_client, repo.ns) == 2, "the heal", deadline=1.0)
+    assert time.monotonic() - scaled < 1.0
+    heals = [r for r in svc.audit.records(repo.app) if r.action == "heal"]
+    assert heals and "kubectl" in heals[-1].message
+
+
+def test_pause_keeps_the_drift_and_ttl_expiry_heals_it(api_client, repo, make_service):
+    svc = _leader(make_service(repo))
+    assert svc.sync(repo.app).ok
+    svc.pause(repo.app, "debugging INC-7", dt.timedelta(seconds=3))
+    state = poll(lambda: svc.engine.state(repo.app).pause, "pause in the state object")
+    assert state.reason == "debugging INC-7"
+    # Every reader sees the pause in the cluster, not only this process.
+    cm = client.CoreV1Api(api_client).read_namespaced_config_map(
+        object_name(repo.app), svc.settings.control_namespace
+    )
+    assert "debugging INC-7" in cm.data["state.json"]
+    apps_api(api_client).patch_namespaced_deployment_scale(
+        "web", repo.ns, {"spec": {"replicas": 5}}, field_manager="kubectl"
+    )
+    poll(
+        lambda: any(str(d.status) == "OutOfSync" for d in svc.engine.view(repo.app).diffs),
+        "the drift to show",
+    )
+    assert replicas(api_client, repo.ns) == 5  # shown, not healed
+    poll(lambda: replicas(api_client, repo.ns) == 2, "healing after the TTL", deadline=10)
+    actions = [r.action for r in svc.audit.records(repo.app)]
+    assert "expire" in actions and actions.index("expire") < len(actions) - 1
+    assert svc.engine.state(repo.app).pause is None
+
+
+def test_prune_removes_what_git_dropped_and_leaves_look_alikes(api_client, repo, make_service):
+    svc = make_service(repo)
+    assert svc.sync(repo.app).ok
+    core = client.CoreV1Api(api_client)
+    # Another tool copied our label onto its own object: it is not ours to delete.
+    core.create_namespaced_config_map(
+        repo.ns,
+        {"metadata": {"name": "copycat", "labels": {TRACKING_LABEL: repo.app}}, "data": {"a": "b"}},
+    )
+    repo.remove("shop/config.yaml")
+    repo.commit("shop: drop the config map")
+    svc.refresh()
+    report = svc.sync(repo.app)
+    assert report.ok, report.errors
+    assert report.pruned == [f"ConfigMap {repo.ns}/web-config"]
+    poll(lambda: _gone(core, "web-config", repo.ns), "the prune")
+    assert core.read_namespaced_config_map("copycat", repo.ns).data == {"a": "b"}
+
+
+def _gone(core, name: str, ns: str) -> bool:
+    try:
+        core.read_namespaced_config_map(name, ns)
+    except client.ApiException as e:
+        return e.status == 404
+    return False
+
+
+def test_empty_render_never_prunes(api_client, repo, make_service):
+    svc = make_service(repo)
+    assert svc.sync(repo.app).ok
+    for f in ("shop/web.yaml", "shop/config.yaml", "shop/svc.yaml"):
+        repo.remove(f)
+    (repo.work / "shop").mkdir(exist_ok=True)
+    (repo.work / "shop" / "README.md").write_text("moved elsewhere\n")
+    repo.commit("shop: oops, everything gone")
+    svc.refresh()
+    report = svc.sync(repo.app)
+    assert not report.ok
+    assert "empty" in report.errors[0] and "refused" in report.errors[0]
+    assert report.pruned == []
+    assert replicas(api_client, repo.ns) == 2
+
+
+def test_reverted_commit_rolls_back_the_image(api_client, repo, make_service):
+    svc = _leader(make_service(repo))
+    assert svc.sync(repo.app).ok
+    repo.write("shop/web.yaml", deployment("web", "registry.example.com/web:2.0"))
+    bump = repo.commit("shop: web 2.0")
+    svc.refresh()
+    svc.auto_sync()
+
+    def image() -> str:
+        web = apps_api(api_client).read_namespaced_deployment("web", repo.ns)
+        return web.spec.template.spec.containers[0].image
+
+    poll(lambda: image() == "registry.example.com/web:2.0", "the bump")
+    new = svc.revert(bump)
+    assert git(repo.origin, "log", "-1", "--format=%H") == new
+    svc.refresh()
+    svc.auto_sync()
+    poll(lambda: image() == "registry.example.com/web:1.0", "the rollback")
+
+
+def test_two_reconcilers_elect_one_leader(repo, make_service):
+    a = make_service(repo, "a")
+    b = make_service(repo, "b")
+    a.start_engine(elect=True)
+    b.start_engine(elect=True)
+    poll(lambda: a.engine.is_leader or b.engine.is_leader, "a leader")
+    leaders = [s for s in (a, b) if s.engine.is_leader]
+    follower = b if leaders[0] is a else a
+    assert len(leaders) == 1
+    poll(
+        lambda: follower.engine.leader.info.holder == leaders[0].engine.leader.identity,
+        "the follower to see it",
+    )
+
+
+def test_api_server_restart_in_the_middle_of_a_sync_converges(
+    api_client, local_cluster, repo, make_service
+):
+    svc = _leader(make_service(repo))
+    assert svc.sync(repo.app).ok
+    repo.write("shop/web.yaml", deployment("web", "registry.example.com/web:3.0", replicas=3))
+    repo.commit("shop: web 3.0")
+    svc.refresh()
+    local_cluster.stop_apiserver()
+    try:
+        report = svc.sync(repo.app)
+        assert not report.ok
+        assert "unreachable" in report.errors[0]
+    finally:
+        local_cluster.start_apiserver()
+    poller = Poller(svc, interval=0.2)
+    poller.start()
+    try:
+        poll(lambda: _safe_replicas(api_client, repo.ns) == 3, "convergence after the restart")
+    finally:
+        poller.stop()
+
+
+def _safe_replicas(api_client, ns: str) -> int | None:
+    try:
+        return replicas(api_client, ns)
+    except Exception:
+        return None

@@ -1,0 +1,143 @@
+"""Test helpers shared by the cluster and TUI tests: real Git repos, polling with deadlines."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+import yaml
+
+from gitops_tui.config import Settings
+from gitops_tui.service import Service
+
+DEADLINE = 20.0
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "Alice",
+    "GIT_AUTHOR_EMAIL": "alice@example.com",
+    "GIT_COMMITTER_NAME": "Alice",
+    "GIT_COMMITTER_EMAIL": "alice@example.com",
+    "HOME": "/nonexistent",
+    "PATH": "/usr/bin:/bin:/usr/local/bin",
+}
+
+
+def poll(fn, what: str, deadline: float = DEADLINE):
+    end = time.monotonic() + deadline
+    while time.monotonic() < end:
+        if result := fn():
+            return result
+        time.sleep(0.02)
+    pytest.fail(f"timed out after {deadline}s waiting for {what}")
+
+
+def git(cwd: Path, *args: str) -> str:
+    out = subprocess.run(
+        ["git", *args], cwd=cwd, env=GIT_ENV, check=True, capture_output=True, text=True
+    )
+    return out.stdout.strip()
+
+
+def deployment(name: str, image: str, replicas: int = 2) -> dict:
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": name, "labels": {"app": name}},
+        "spec": {
+            "replicas": replicas,
+            "selector": {"matchLabels": {"app": name}},
+            "template": {
+                "metadata": {"labels": {"app": name}},
+                "spec": {"containers": [{"name": "main", "image": image}]},
+            },
+        },
+    }
+
+
+class Repo:
+    """A work tree pushing to a bare 'remote' that the service follows."""
+
+    def __init__(self, root: Path, namespace: str) -> None:
+        self.work, self.origin, self.ns = root / "work", root / "origin.git", namespace
+        # App names are unique per cluster, as in Argo CD: one per test namespace here.
+        self.app = f"shop-{namespace}"
+        git(root, "init", "--quiet", "--bare", "--initial-branch=main", str(self.origin))
+        git(root, "init", "--quiet", "--initial-branch=main", str(self.work))
+        git(self.work, "remote", "add", "origin", str(self.origin))
+        self.write(
+            "gitops-tui.yaml",
+            {
+                "apps": [
+                    {
+                        "name": self.app,
+                        "path": "shop",
+                        "namespace": namespace,
+                        "prune": True,
+                        "selfHeal": True,
+                    }
+                ]
+            },
+        )
+        self.write("shop/web.yaml", deployment("web", "registry.example.com/web:1.0"))
+        self.write(
+            "shop/config.yaml",
+            {
+                "apiVersion": "v1",
+                "kind": "ConfigMap",
+                "metadata": {"name": "web-config"},
+                "data": {"mode": "fast"},
+            },
+        )
+        self.write(
+            "shop/svc.yaml",
+            {
+                "apiVersion": "v1",
+                "kind": "Service",
+                "metadata": {"name": "web"},
+                "spec": {"selector": {"app": "web"}, "ports": [{"port": 80, "targetPort": 8080}]},
+            },
+        )
+        self.commit("shop: first version")
+
+    def write(self, path: str, obj: dict) -> None:
+        p = self.work / path
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(yaml.safe_dump(obj, sort_keys=False))
+
+    def remove(self, path: str) -> None:
+        git(self.work, "rm", "--quiet", path)
+
+    def commit(self, message: str) -> str:
+        git(self.work, "add", "-A")
+        git(self.work, "commit", "--quiet", "-m", message)
+        git(self.work, "push", "--quiet", "origin", "main")
+        return git(self.work, "rev-parse", "HEAD")
+
+
+@pytest.fixture
+def repo(tmp_path: Path, namespace: str) -> Repo:
+    return Repo(tmp_path, namespace)
+
+
+@pytest.fixture
+def make_service(tmp_path: Path, kubeconfig: Path):
+    control = f"ctl-{uuid.uuid4().hex[:8]}"
+    made: list[Service] = []
+
+    def make(repo: Repo, name: str = "a") -> Service:
+        svc = Service(
+            Settings(
+                repo=str(repo.origin),
+                kubeconfig=kubeconfig,
+                control_namespace=control,
+                cache=tmp_path / f"cache-{name}",
+            )
+        )
+        made.append(svc)
+        return svc
+
+    yield make
+    for svc in made:
+        svc.close()
