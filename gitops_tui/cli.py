@@ -203,9 +203,27 @@ def cmd_auth_set(args) -> int:
 
 
 def cmd_reconcile(args) -> int:
-    from gitops_tui.reconcile.daemon import run_daemon
+    from gitops_tui.reconcile.daemon import reconcile_once, run_daemon
 
-    return run_daemon(_service(args), once=args.once, interval=args.interval)
+    svc = _service(args)
+    if not args.once:
+        return run_daemon(svc, interval=args.interval)
+    try:
+        result = reconcile_once(svc)
+    finally:
+        svc.close()
+    if not result.is_leader:
+        text = f"not the leader ({result.leader} leads): nothing done"
+    else:
+        text = (
+            "\n".join(
+                f"{r.app}: " + ("synced" if r.ok else "failed: " + "; ".join(r.errors))
+                for r in result.reports
+            )
+            or "everything in sync"
+        )
+    _emit(args, result, text)
+    return 0 if result.ok else 1
 
 
 def cmd_local_cluster(args) -> int:
@@ -320,7 +338,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_resume)
 
     p = sub.add_parser("revert", help="git revert a commit and push it; the apps roll back")
-    _repo_args(p, cluster=False)
+    _repo_args(p)
     p.add_argument("sha")
     p.add_argument("--mainline", type=int, help="parent number, for a merge commit")
     p.set_defaults(func=cmd_revert)

@@ -23,6 +23,7 @@ from gitops_tui.git import revert as git_revert
 from gitops_tui.git.repo import GitRepo
 from gitops_tui.model import ObjectRef
 from gitops_tui.reconcile.engine import Desired, Engine, SyncReport
+from gitops_tui.reconcile.state import StateStore
 from gitops_tui.render import Renderer
 from gitops_tui.render.images import with_images
 
@@ -189,14 +190,45 @@ class Service:
         return engine.submit(compare).result()
 
     def revert(self, sha: str, mainline: int | None = None) -> str:
+        """git revert sha on the branch and push it; the apps roll back on their next sync."""
         repo = self.repo
         repo.fetch()
         new = git_revert.revert(repo, sha, None, mainline)
-        git_revert.push(repo)
-        self.audit.append(
-            AuditRecord("revert", "*", self.who, f"reverted {sha[:12]} as {new[:12]}", new)
-        )
+        try:
+            git_revert.push(repo)
+        except GitOpsError:
+            repo.fetch()  # drop the unpushed revert: the branch is the remote's again
+            raise
+        message = f"reverted {sha[:12]} as {new[:12]}: {repo.commit_subject(sha)}"
+        for name in self.apps_touched(sha) or ["*"]:
+            record = AuditRecord("revert", name, self.who, message, new)
+            self.audit.append(record)
+            self._event(record)
         return new
+
+    def apps_touched(self, sha: str) -> list[str]:
+        """The apps whose paths (bases included) a commit changed."""
+        files = [f.path for f in git_history.commit_files(self.repo, sha)]
+        if not self._apps:
+            self.apps()
+        out = []
+        for app in self._apps.values():
+            paths = self.source_paths(app)
+            if any(
+                f == p or f.startswith(p.rstrip("/") + "/") or not p for f in files for p in paths
+            ):
+                out.append(app.name)
+        return sorted(out)
+
+    def _event(self, record: AuditRecord) -> None:
+        """A Kubernetes Event on the app's state object, when a cluster is configured."""
+        try:
+            if self.engine is not None:
+                self.engine.store.event(record)
+            else:
+                StateStore(self.connect(), self.settings.control_namespace).event(record)
+        except Exception:
+            pass  # best effort: the local audit log has the record
 
     # ---- cluster ------------------------------------------------------------------
     def connect(self):
@@ -241,6 +273,7 @@ class Service:
 
     def sync(self, name: str, *, prune: bool | None = None, dry_run: bool = False) -> SyncReport:
         engine = self.start_engine(elect=False)
+        self.app(name)
         return engine.submit(engine.sync, name, prune=prune, dry_run=dry_run).result()
 
     def pause(self, name: str, reason: str, duration: dt.timedelta):

@@ -196,3 +196,9 @@ def patch(repo: GitRepo, sha: str, paths: list[str]) -> str:
     commit = repo.commit(sha)
     wanted = _paths(paths)
     return "".join(p.text or "" for p in _patches(_diff(commit), wanted))
+
+
+def commit_files(repo: GitRepo, sha: str) -> list[FileChange]:
+    """Every file a commit changed (against its first parent), with +/- counts."""
+    with repo.lock:
+        return _files(repo.commit(sha), ())

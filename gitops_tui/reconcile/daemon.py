@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+from dataclasses import dataclass, field
 
 from gitops_tui.errors import GitOpsError
 
@@ -56,20 +57,31 @@ class Poller:
             self.wake.clear()
 
 
-def run_daemon(service, *, once: bool = False, interval: float = 60.0) -> int:
-    engine = service.start_engine(elect=True)
+@dataclass
+class OnceResult:
+    leader: str
+    is_leader: bool
+    reports: list = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return all(r.ok for r in self.reports)
+
+
+def reconcile_once(service) -> OnceResult:
+    """One pass: become leader if nobody else is, fetch, and sync what is out of sync."""
+    engine = service.start_engine(elect=False)
+    engine.leader.try_acquire()
+    if not engine.is_leader:
+        return OnceResult(engine.leader.info.holder, False)
+    # The lease is released when the service closes (engine.stop), for the next pass.
+    service.refresh(fetch=True)
+    return OnceResult(engine.leader.identity, True, service.auto_sync())
+
+
+def run_daemon(service, *, interval: float = 60.0) -> int:
+    service.start_engine(elect=True)
     try:
-        if once:
-            # One pass: become leader if nobody else is, then sync what is out of sync.
-            engine.leader.try_acquire()
-            if not engine.is_leader:
-                print(f"not the leader ({engine.leader.info.holder} leads); nothing done")
-                return 0
-            service.refresh(fetch=True)
-            reports = service.auto_sync()
-            for r in reports:
-                print(f"{r.app}: {'synced' if r.ok else 'failed: ' + '; '.join(r.errors)}")
-            return 0 if all(r.ok for r in reports) else 1
         poller = Poller(service, interval)
         stop = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
