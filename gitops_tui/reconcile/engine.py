@@ -438,6 +438,8 @@ class Engine:
         app = (obj["metadata"].get("labels") or {}).get(TRACKING_LABEL)
         if app in self.apps:
             self._queue.put(("heal", app, ObjectRef.of(obj)))
+            # Every reader shows the change, healed or not (paused, follower).
+            self.on_change(app)
 
     def _on_state_event(self, kind: str, obj: dict) -> None:
         if obj["metadata"].get("namespace") != self.control_namespace:

@@ -1,0 +1,490 @@
+"""The main screen: applications, the selected app's resources, and the status bar.
+
+The reconciler runs on its own threads (started here, in a worker). It tells the UI
+that an app changed by posting a message; the UI then computes a fresh snapshot in a
+worker thread and paints it. Nothing on the event loop waits for the network or Git.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from textual import on, work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.message import Message
+from textual.widgets import DataTable, Footer, Input, Static
+
+from gitops_tui.errors import GitOpsError
+from gitops_tui.health import object_health
+from gitops_tui.service import Service
+from gitops_tui.tui.format import ago, heal_text, health_text, sync_text
+from gitops_tui.tui.keys import KEYS, MUTATING, bindings, label
+from gitops_tui.tui.screens.diff import DiffScreen
+from gitops_tui.tui.screens.help import HelpScreen
+from gitops_tui.tui.screens.history import HistoryScreen
+from gitops_tui.tui.screens.modals import Confirm, PauseModal
+
+APP_COLUMNS = ("NAME", "DESTINATION", "SYNC", "HEALTH", "SELF-HEAL", "REVISION", "LAST SYNC")
+RES_COLUMNS = ("KIND", "NAMESPACE", "NAME", "SYNC", "HEALTH")
+
+
+class AppChanged(Message):
+    """Posted from reconciler threads: this app's state moved."""
+
+    def __init__(self, app: str) -> None:
+        super().__init__()
+        self.app_name = app
+
+
+@dataclass
+class Row:
+    view: object  # engine.AppView
+    subject: str
+
+
+class GitOpsApp(App):
+    CSS_PATH = "app.tcss"
+    TITLE = "gitops-tui"
+    BINDINGS = bindings("apps")
+
+    def __init__(self, service: Service, *, fetch_interval: float | None = None) -> None:
+        super().__init__()
+        self.service = service
+        self.read_only = service.settings.read_only
+        self.fetch_interval = fetch_interval or service.settings.fetch_interval
+        self.rows: dict[str, Row] = {}
+        self.order: list[str] = []
+        self.filter_text = ""
+        self.sort_column: str | None = None
+        self.sort_reverse = False
+        self.poller = None
+        self.ready = False
+        self._pending: set[str] = set()
+        self.last_error = ""
+
+    # ---- layout ---------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield Static("cluster: connecting…", id="cluster")
+        yield Input(placeholder="filter apps (esc clears)", id="filter")
+        apps = DataTable(id="apps", cursor_type="row", zebra_stripes=True)
+        for c in APP_COLUMNS:
+            apps.add_column(c, key=c)
+        yield apps
+        res = DataTable(id="resources", cursor_type="row")
+        res.add_columns(*RES_COLUMNS)
+        yield res
+        yield Static("", id="app-detail")
+        yield Static(f"repo: {self.service.settings.repo}  starting…", id="statusbar")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#filter", Input).display = False
+        self.query_one("#apps", DataTable).focus()
+        self.start_backend()
+
+    # ---- the backend, on worker threads --------------------------------------------
+    @work(thread=True, exclusive=True, group="backend")
+    def start_backend(self) -> None:
+        from gitops_tui.reconcile.daemon import Poller
+
+        try:
+            info = self.service.cluster()
+            text = f"cluster: {info.context}  {info.server}  Kubernetes {info.version}"
+        except GitOpsError as e:
+            self.ui_call(self._set_cluster, f"cluster: ✘ {e}")
+            self.ui_call(self.notify, str(e), severity="error", timeout=15)
+            return
+        self.ui_call(self._set_cluster, text)
+        try:
+            engine = self.service.start_engine(
+                elect=not self.read_only, on_change=lambda app: self.post_message(AppChanged(app))
+            )
+        except GitOpsError as e:
+            self.ui_call(self.notify, str(e), severity="error", timeout=15)
+            self.ui_call(self._set_status, f"repo: ✘ {e}")
+            return
+        self.poller = Poller(self.service, self.fetch_interval, on_error=self._poll_error)
+        self.poller.start()
+        self.ready = True
+        self._refresh_views(sorted(engine.apps))
+
+    def ui_call(self, fn, *args, **kwargs):
+        """call_from_thread that a closing app ignores (threads may outlive the UI)."""
+        if not self.is_running:
+            return None
+        try:
+            return self.call_from_thread(fn, *args, **kwargs)
+        except RuntimeError:
+            return None  # the event loop closed while we waited
+
+    def on_unmount(self) -> None:
+        if self.poller is not None:
+            # No join here: a fetch may hang, and the UI must close at once.
+            self.poller.stopped.set()
+            self.poller.wake.set()
+
+    def _poll_error(self, message: str) -> None:
+        self.last_error = message
+        self.ui_call(self.notify, message, severity="error", timeout=10)
+
+    def _refresh_views(self, names: list[str]) -> None:
+        engine = self.service.engine
+        if engine is None:
+            return
+        views = []
+        for name in names:
+            if name in engine.apps:
+                views.append(engine.view(name))
+        head = self.service.head()
+        subjects = {v.app.name: self._subject(v.state.last_synced_revision) for v in views}
+        self.ui_call(self._paint, views, subjects, head, sorted(engine.apps))
+
+    def _subject(self, sha: str) -> str:
+        if not sha:
+            return ""
+        try:
+            return self.service.repo.commit_subject(sha)
+        except Exception:
+            return ""
+
+    @work(thread=True, group="views")
+    def refresh_views(self, names: list[str]) -> None:
+        self._refresh_views(names)
+
+    @on(AppChanged)
+    def _app_changed(self, message: AppChanged) -> None:
+        # Coalesce bursts (a sync touches many objects) into one repaint.
+        self._pending.add(message.app_name)
+        self.set_timer(0.05, self._flush_pending)
+
+    def _flush_pending(self) -> None:
+        if self._pending:
+            names, self._pending = sorted(self._pending), set()
+            self.refresh_views(names)
+
+    # ---- painting (event loop only) ----------------------------------------------------
+    def _set_cluster(self, text: str) -> None:
+        self.query_one("#cluster", Static).update(text)
+
+    def _set_status(self, text: str) -> None:
+        self.query_one("#statusbar", Static).update(text)
+
+    def _paint(self, views: list, subjects: dict, head, all_names: list[str]) -> None:
+        for v in views:
+            self.rows[v.app.name] = Row(v, subjects.get(v.app.name, ""))
+        for gone in set(self.rows) - set(all_names):
+            del self.rows[gone]
+        self._fill_apps()
+        engine = self.service.engine
+        role = "leader" if engine and engine.is_leader else "follower"
+        if engine and not engine.is_leader and engine.leader.info.holder:
+            role += f" (leader: {engine.leader.info.holder.split(' ')[0]})"
+        if self.read_only:
+            role = "read-only"
+        fetch_err = self.poller.last_fetch_error if self.poller else ""
+        self._set_status(
+            f"repo: {self.service.settings.repo}  {head.branch}@{head.short} {head.subject[:40]}"
+            f"  │ reconciler: {role}" + (f"  │ ✘ fetch: {fetch_err[:60]}" if fetch_err else "")
+        )
+        self._fill_resources()
+
+    def _visible(self) -> list[str]:
+        names = sorted(self.rows)
+        if self.filter_text:
+            f = self.filter_text.lower()
+            names = [
+                n
+                for n in names
+                if f in n.lower()
+                or f in (self.rows[n].view.app.namespace or "").lower()
+                or f in str(self.rows[n].view.sync_status).lower()
+            ]
+        if self.sort_column:
+            names.sort(key=lambda n: self._sort_key(n), reverse=self.sort_reverse)
+        return names
+
+    def _sort_key(self, name: str):
+        v = self.rows[name].view
+        return {
+            "NAME": name,
+            "DESTINATION": v.app.namespace or "",
+            "SYNC": v.sync_status,
+            "HEALTH": int(v.health.status),
+            "SELF-HEAL": bool(v.state.pause),
+            "REVISION": v.state.last_synced_revision,
+            "LAST SYNC": v.state.last_synced_at,
+        }.get(self.sort_column or "NAME", name)
+
+    def _fill_apps(self) -> None:
+        table = self.query_one("#apps", DataTable)
+        selected = self.selected_name()
+        table.clear()
+        self.order = self._visible()
+        for name in self.order:
+            row = self.rows[name]
+            v = row.view
+            rev = v.state.last_synced_revision
+            table.add_row(
+                name,
+                v.app.namespace or "-",
+                sync_text(v.sync_status),
+                health_text(str(v.health.status)),
+                heal_text(v.state.pause, v.app.self_heal),
+                f"{rev[:7]} {row.subject[:30]}" if rev else "-",
+                ago(v.state.last_synced_at),
+                key=name,
+            )
+        if selected in self.order:
+            table.move_cursor(row=self.order.index(selected))
+
+    def selected_name(self) -> str | None:
+        table = self.query_one("#apps", DataTable)
+        if not self.order or not 0 <= table.cursor_row < len(self.order):
+            return None
+        return self.order[table.cursor_row]
+
+    def selected(self) -> Row | None:
+        name = self.selected_name()
+        return self.rows.get(name) if name else None
+
+    def _fill_resources(self) -> None:
+        table = self.query_one("#resources", DataTable)
+        detail = self.query_one("#app-detail", Static)
+        table.clear()
+        row = self.selected()
+        if row is None:
+            detail.update("")
+            return
+        v = row.view
+        engine = self.service.engine
+        for d in v.diffs:
+            live = engine.cache.get(d.ref) if engine else None
+            health = object_health(live) if str(d.status) != "Extra" else None
+            table.add_row(
+                d.ref.kind,
+                d.ref.namespace or "-",
+                d.ref.name,
+                sync_text(str(d.status)),
+                health_text(str(health.status)) if health else "-",
+            )
+        lines = [f"{v.app.name}: {v.app.path} → {v.app.namespace or '-'}   health: {v.health}"]
+        if v.state.pause:
+            p = v.state.pause
+            lines.append(f"⏸ paused by {p.by} until {p.until[:16]}: {p.reason}")
+        if v.state.suspended:
+            lines.append("⏸ auto-sync suspended")
+        if v.error:
+            lines.append(f"✘ {v.error}")
+        lines += [f"⚠ {w}" for w in v.app.warnings]
+        detail.update("\n".join(lines))
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.data_table.id == "apps":
+            self._fill_resources()
+
+    def on_data_table_header_selected(self, event: DataTable.HeaderSelected) -> None:
+        if event.data_table.id != "apps":
+            return
+        column = str(event.column_key.value)
+        self.sort_reverse = not self.sort_reverse if self.sort_column == column else False
+        self.sort_column = column
+        self._fill_apps()
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        if event.data_table.id == "resources":
+            self._open_diff(event.cursor_row)
+
+    # ---- actions ----------------------------------------------------------------------
+    def _guard(self, action: str) -> Row | None:
+        if self.read_only and action in MUTATING:
+            self.notify(
+                f"read-only mode: '{action}' is disabled (started with --read-only)",
+                severity="warning",
+            )
+            return None
+        row = self.selected()
+        if row is None:
+            self.notify("no application selected" if self.ready else "still loading…")
+        return row
+
+    def action_sync(self) -> None:
+        row = self._guard("sync")
+        if row is None:
+            return
+        v = row.view
+        changing = [d for d in v.diffs if str(d.status) in ("OutOfSync", "Missing")]
+        extra = [d for d in v.diffs if str(d.status) == "Extra"]
+        lines = [f"{v.app.name} at {v.revision[:8]}", ""]
+        lines += [f"  apply  {d.status}: {d.ref}" for d in changing] or ["  nothing to apply"]
+        if extra:
+            verb = "prune" if v.app.prune else "keep (prune is off)"
+            lines += ["", *[f"  {verb}  {d.ref}" for d in extra]]
+
+        def done(yes: bool | None) -> None:
+            if yes:
+                self.do_sync(v.app.name)
+
+        self.push_screen(
+            Confirm(f"Sync {v.app.name}?", "\n".join(lines), "Sync", id="sync-modal"), done
+        )
+
+    @work(thread=True, group="actions")
+    def do_sync(self, name: str) -> None:
+        engine = self.service.engine
+        try:
+            if engine is not None and not engine.is_leader and engine.leader.info.holder:
+                engine.submit(engine.request, name, "sync").result()
+                self.ui_call(self.notify, f"{name}: sync requested from the leader")
+                return
+            report = self.service.sync(name)
+        except GitOpsError as e:
+            self.ui_call(self.notify, f"{name}: {e}", severity="error", timeout=10)
+            return
+        if report.ok:
+            msg = f"{name}: synced {len(report.applied)} object(s), pruned {len(report.pruned)}"
+            self.ui_call(self.notify, msg)
+        else:
+            self.ui_call(
+                self.notify, f"{name}: {'; '.join(report.errors)}", severity="error", timeout=15
+            )
+
+    def action_pause(self) -> None:
+        row = self._guard("pause")
+        if row is None:
+            return
+        name = row.view.app.name
+        if row.view.state.pause:
+            self.do_resume(name)
+            return
+
+        def done(req) -> None:
+            if req is not None:
+                self.do_pause(name, req.reason, req.duration)
+
+        self.push_screen(PauseModal(name), done)
+
+    @work(thread=True, group="actions")
+    def do_pause(self, name: str, reason: str, duration: str) -> None:
+        from gitops_tui.cli import parse_duration
+
+        try:
+            self.service.pause(name, reason, parse_duration(duration))
+        except GitOpsError as e:
+            self.ui_call(self.notify, f"{name}: {e}", severity="error")
+            return
+        self.ui_call(self.notify, f"{name}: selfHeal paused for {duration}")
+
+    @work(thread=True, group="actions")
+    def do_resume(self, name: str) -> None:
+        try:
+            self.service.resume(name)
+        except GitOpsError as e:
+            self.ui_call(self.notify, f"{name}: {e}", severity="error")
+            return
+        self.ui_call(self.notify, f"{name}: selfHeal resumed")
+
+    def action_suspend(self) -> None:
+        row = self._guard("suspend")
+        if row is not None:
+            self.do_suspend(row.view.app.name, not row.view.state.suspended)
+
+    @work(thread=True, group="actions")
+    def do_suspend(self, name: str, suspended: bool) -> None:
+        engine = self.service.engine
+        if engine is None:
+            return
+        engine.submit(engine.suspend, name, suspended).result()
+        word = "suspended" if suspended else "resumed"
+        self.ui_call(self.notify, f"{name}: auto-sync {word}")
+
+    def action_diff(self) -> None:
+        table = self.query_one("#resources", DataTable)
+        row = self.selected()
+        if row is None:
+            return
+        # Start at the highlighted resource, or the first one that differs.
+        index = table.cursor_row if self.focused is table else None
+        if index is None:
+            index = next((i for i, d in enumerate(row.view.diffs) if str(d.status) != "Synced"), 0)
+        self._open_diff(index)
+
+    def _open_diff(self, index: int) -> None:
+        row = self.selected()
+        if row is not None:
+            self.push_screen(DiffScreen(row.view.app.name, row.view.diffs, max(index, 0)))
+
+    def action_history(self) -> None:
+        row = self.selected()
+        if row is not None:
+            self.push_screen(HistoryScreen(self.service, row.view.app.name, self.read_only))
+
+    def action_revert(self) -> None:
+        self.notify("open the history (h), select a commit, then press R")
+
+    def action_refresh(self) -> None:
+        self.fetch_now()
+        self.notify("fetching…")
+
+    def fetch_now(self) -> None:
+        if self.poller is not None:
+            self.poller.fetch_now()
+
+    def action_edit_secret(self) -> None:
+        if self._guard("edit_secret") is not None:
+            self.notify(
+                "the sealed-secret editor is not available in this version", severity="warning"
+            )
+
+    def action_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.display = True
+        box.focus()
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.filter_text = event.value.strip()
+        self._fill_apps()
+        self._fill_resources()
+
+    @on(Input.Submitted, "#filter")
+    def _filter_done(self, event: Input.Submitted) -> None:
+        self.query_one("#apps", DataTable).focus()
+
+    def action_back(self) -> None:
+        box = self.query_one("#filter", Input)
+        if box.display:
+            box.value = ""
+            box.display = False
+            self.query_one("#apps", DataTable).focus()
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen())
+
+    def action_cursor_down(self) -> None:
+        if isinstance(self.focused, DataTable):
+            self.focused.action_cursor_down()
+
+    def action_cursor_up(self) -> None:
+        if isinstance(self.focused, DataTable):
+            self.focused.action_cursor_up()
+
+    def get_system_commands(self, screen):
+        yield from super().get_system_commands(screen)
+        for k in KEYS:
+            if k.where == "apps" and k.action not in ("cursor_down", "cursor_up", "quit"):
+                yield SystemCommand(
+                    f"{k.description} [{label(k.key)}]",
+                    f"key {label(k.key)}"
+                    + (" (changes the cluster or repo)" if k.mutating else ""),
+                    getattr(self, f"action_{k.action}"),
+                )
+
+    async def action_quit(self) -> None:
+        if self.poller is not None:
+            self.poller.stop()
+        self.exit()
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)

@@ -1,0 +1,58 @@
+"""How statuses read on screen: a symbol for the eye and the word for everyone."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from rich.text import Text
+
+SYNC_STYLE = {
+    "Synced": ("✔", "green"),
+    "OutOfSync": ("✘", "yellow"),
+    "Missing": ("?", "red"),
+    "Extra": ("+", "magenta"),
+    "Unknown": ("…", "dim"),
+}
+HEALTH_STYLE = {
+    "Healthy": ("♥", "green"),
+    "Progressing": ("◐", "cyan"),
+    "Suspended": ("⏸", "blue"),
+    "Degraded": ("✖", "red"),
+    "Missing": ("?", "red"),
+    "Unknown": ("…", "dim"),
+}
+
+
+def sync_text(status: str) -> Text:
+    symbol, style = SYNC_STYLE.get(str(status), ("•", ""))
+    return Text(f"{symbol} {status}", style=style)
+
+
+def health_text(status: str) -> Text:
+    symbol, style = HEALTH_STYLE.get(str(status), ("•", ""))
+    return Text(f"{symbol} {status}", style=style)
+
+
+def ago(iso: str, now: dt.datetime | None = None) -> str:
+    if not iso:
+        return "never"
+    then = dt.datetime.fromisoformat(iso)
+    secs = int(((now or dt.datetime.now(dt.UTC)) - then).total_seconds())
+    if secs < 60:
+        return f"{max(secs, 0)}s ago"
+    if secs < 3600:
+        return f"{secs // 60}m ago"
+    if secs < 86400:
+        return f"{secs // 3600}h ago"
+    return f"{secs // 86400}d ago"
+
+
+def local_hhmm(iso: str) -> str:
+    return dt.datetime.fromisoformat(iso).astimezone().strftime("%H:%M")
+
+
+def heal_text(pause, self_heal: bool) -> Text:
+    if pause is not None:
+        who = pause.by.split(" ")[0]
+        return Text(f"⏸ PAUSED until {local_hhmm(pause.until)} by {who}", style="bold yellow")
+    return Text("✔ on", style="green") if self_heal else Text("✘ off", style="dim")

@@ -1,0 +1,138 @@
+"""Live versus Git for one object: fields, who changed them, and the YAML diff."""
+
+from __future__ import annotations
+
+from rich.console import Group
+from rich.syntax import Syntax
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from gitops_tui.tui.format import local_hhmm, sync_text
+
+
+def side_by_side(unified: str) -> Table:
+    """Split a unified diff into live (left) and Git (right) columns, pairing - and + runs."""
+    table = Table(expand=True, show_header=True, header_style="bold", box=None, padding=(0, 1))
+    table.add_column("live", ratio=1, overflow="fold")
+    table.add_column("git", ratio=1, overflow="fold")
+    minus: list[str] = []
+    plus: list[str] = []
+
+    def flush() -> None:
+        for i in range(max(len(minus), len(plus))):
+            left = Text(minus[i], style="red") if i < len(minus) else Text("")
+            right = Text(plus[i], style="green") if i < len(plus) else Text("")
+            table.add_row(left, right)
+        minus.clear()
+        plus.clear()
+
+    for line in unified.splitlines():
+        if line.startswith(("---", "+++")):
+            continue
+        if line.startswith("@@"):
+            flush()
+            table.add_row(Text(line, style="cyan"), Text(line, style="cyan"))
+        elif line.startswith("-"):
+            minus.append(line[1:])
+        elif line.startswith("+"):
+            plus.append(line[1:])
+        else:
+            flush()
+            table.add_row(line[1:], line[1:])
+    flush()
+    return table
+
+
+def _short(value) -> str:
+    text = repr(value) if not isinstance(value, str) else value
+    return text if len(text) <= 60 else text[:57] + "…"
+
+
+def render_diff(d, split: bool):
+    parts = []
+    head = Text.assemble(Text(f"{d.ref}  ", style="bold"), sync_text(str(d.status)))
+    parts.append(head)
+    if d.drifted_by:
+        for m in d.drifted_by:
+            when = local_hhmm(m.time.isoformat()) if m.time else "unknown time"
+            parts.append(
+                Text(f"  changed by {m.manager} ({m.operation}) at {when}", style="bold yellow")
+            )
+    if d.changes:
+        fields = Table(box=None, show_header=True, header_style="bold", padding=(0, 1))
+        fields.add_column("FIELD")
+        fields.add_column("LIVE")
+        fields.add_column("GIT")
+        fields.add_column("BY")
+        for c in d.changes:
+            fields.add_row(c.path, _short(c.old), _short(c.new), ", ".join(c.by) or "-")
+        parts.append(fields)
+    if d.unified:
+        if split:
+            parts.append(side_by_side(d.unified))
+        else:
+            parts.append(Syntax(d.unified, "diff", theme="ansi_dark", word_wrap=True))
+    elif str(d.status) == "Synced":
+        parts.append(Text("no differences", style="green"))
+    return Group(*parts)
+
+
+class DiffScreen(Screen[None]):
+    BINDINGS = [
+        Binding("escape", "back", "Back"),
+        Binding("v", "toggle_view", "Unified/side-by-side"),
+        Binding("n", "next", "Next object"),
+        Binding("N", "previous", "Previous object"),
+    ]
+
+    def __init__(self, app_name: str, diffs: list, index: int = 0) -> None:
+        super().__init__(id="diff-screen")
+        self.app_name = app_name
+        self.diffs = diffs
+        self.index = index
+        self.split = False
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="diff-title")
+        with VerticalScroll(id="diff-body"):
+            yield Static("", id="diff-content")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._show()
+
+    def _show(self) -> None:
+        title = self.query_one("#diff-title", Static)
+        content = self.query_one("#diff-content", Static)
+        if not self.diffs:
+            title.update(f"diff: {self.app_name}")
+            content.update("nothing rendered for this app yet")
+            return
+        d = self.diffs[self.index]
+        view = "side-by-side" if self.split else "unified"
+        title.update(
+            f"diff: {self.app_name}  object {self.index + 1}/{len(self.diffs)}  ({view}, v toggles)"
+        )
+        content.update(render_diff(d, self.split))
+
+    def action_toggle_view(self) -> None:
+        self.split = not self.split
+        self._show()
+
+    def action_next(self) -> None:
+        if self.diffs:
+            self.index = (self.index + 1) % len(self.diffs)
+            self._show()
+
+    def action_previous(self) -> None:
+        if self.diffs:
+            self.index = (self.index - 1) % len(self.diffs)
+            self._show()
+
+    def action_back(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,240 @@
+"""The audit trail: commits that touched the app, and the reconciler's own events."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from rich.syntax import Syntax
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+
+from gitops_tui.errors import GitOpsError
+from gitops_tui.tui.screens.modals import Confirm
+
+PAGE = 50
+
+
+def _when(value) -> dt.datetime:
+    if isinstance(value, dt.datetime):
+        return value
+    return dt.datetime.fromisoformat(value)
+
+
+class PatchScreen(Screen[None]):
+    BINDINGS = [Binding("escape", "back", "Back")]
+
+    def __init__(self, title: str, patch: str) -> None:
+        super().__init__(id="patch-screen")
+        self.title_text, self.patch = title, patch
+
+    def compose(self) -> ComposeResult:
+        yield Static(self.title_text, id="patch-title", markup=False)
+        with VerticalScroll():
+            yield Static(
+                Syntax(self.patch or "(no change in this app's paths)", "diff", theme="ansi_dark")
+            )
+        yield Footer()
+
+    def action_back(self) -> None:
+        self.dismiss(None)
+
+
+class HistoryScreen(Screen[None]):
+    BINDINGS = [
+        Binding("escape", "back", "Back"),
+        Binding("enter", "open", "Patch"),
+        Binding("R", "revert", "Revert commit"),
+        Binding("j", "cursor_down", "Down", show=False),
+        Binding("k", "cursor_up", "Up", show=False),
+    ]
+
+    def __init__(self, service, app_name: str, read_only: bool = False) -> None:
+        super().__init__(id="history-screen")
+        self.service = service
+        self.app_name = app_name
+        self.read_only = read_only
+        self.commits: list = []
+        self.rows: list = []  # ("commit", Commit) or ("event", AuditRecord)
+        self.exhausted = False
+        self._fetching = False
+
+    def compose(self) -> ComposeResult:
+        yield Static(
+            f"history: {self.app_name}  (commits and reconciler events)", id="history-title"
+        )
+        table = DataTable(id="history", cursor_type="row", zebra_stripes=True)
+        table.add_columns("WHEN", "WHAT", "WHO", "SUBJECT / EVENT", "FILES")
+        yield table
+        yield Static("", id="history-detail")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#history", DataTable).focus()
+        self.load_page()
+
+    @work(thread=True, group="history")
+    def load_page(self) -> None:
+        if self._fetching or self.exhausted:
+            return
+        self._fetching = True
+        try:
+            app = self.service.app(self.app_name)
+            page = self.service.history(app, skip=len(self.commits), limit=PAGE)
+        except GitOpsError as e:
+            self.app.ui_call(self.notify, str(e), severity="error")
+            return
+        finally:
+            self._fetching = False
+        events = self.service.audit.records(self.app_name) + self.service.audit.records("*")
+        self.app.ui_call(self._add, page, events)
+
+    def _add(self, page: list, events: list) -> None:
+        self.commits += page
+        self.exhausted = len(page) < PAGE
+        rows = [("commit", c) for c in self.commits]
+        if self.commits:
+            # Interleave the events that fall inside the loaded span of commits.
+            oldest = _when(self.commits[-1].commit_time) if not self.exhausted else None
+            for e in events:
+                if oldest is None or _when(e.at) >= oldest:
+                    rows.append(("event", e))
+        else:
+            rows += [("event", e) for e in events]
+
+        def when(row) -> dt.datetime:
+            kind, item = row
+            return _when(item.commit_time if kind == "commit" else item.at)
+
+        rows.sort(key=when, reverse=True)
+        table = self.query_one("#history", DataTable)
+        cursor = table.cursor_row
+        table.clear()
+        self.rows = rows
+        for kind, item in rows:
+            t = when((kind, item)).astimezone().strftime("%Y-%m-%d %H:%M")
+            if kind == "commit":
+                files = f"{len(item.files)} file(s)"
+                table.add_row(t, item.short, item.author_name, item.subject, files)
+            else:
+                style = "green" if item.ok else "red"
+                table.add_row(
+                    t,
+                    Text(f"⚙ {item.action}", style=style),
+                    item.who.split(" ")[0],
+                    Text(item.message, style=style),
+                    "",
+                )
+        if rows:
+            table.move_cursor(row=min(cursor, len(rows) - 1))
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.cursor_row >= len(self.rows) - 5 and not self.exhausted:
+            self.load_page()
+        detail = self.query_one("#history-detail", Static)
+        if 0 <= event.cursor_row < len(self.rows):
+            kind, item = self.rows[event.cursor_row]
+            if kind == "commit":
+                files = ", ".join(f"{f.path} (+{f.additions}/-{f.deletions})" for f in item.files)
+                detail.update(
+                    Text(f"{item.sha}  {item.author_name} <{item.author_email}>\n{files}")
+                )
+            else:
+                detail.update(Text(f"{item.at} {item.who}: {item.message}"))
+
+    def _selected_commit(self):
+        table = self.query_one("#history", DataTable)
+        if 0 <= table.cursor_row < len(self.rows):
+            kind, item = self.rows[table.cursor_row]
+            if kind == "commit":
+                return item
+        return None
+
+    def action_open(self) -> None:
+        commit = self._selected_commit()
+        if commit is not None:
+            self.open_patch(commit)
+
+    @work(thread=True, group="patch")
+    def open_patch(self, commit) -> None:
+        try:
+            patch = self.service.patch(self.service.app(self.app_name), commit.sha)
+        except GitOpsError as e:
+            self.app.ui_call(self.notify, str(e), severity="error")
+            return
+        title = f"{commit.short} {commit.subject} — {commit.author_name}"
+        self.app.ui_call(self.app.push_screen, PatchScreen(title, patch))
+
+    def action_revert(self) -> None:
+        if self.read_only:
+            self.notify(
+                "read-only mode: revert is disabled (started with --read-only)", severity="warning"
+            )
+            return
+        commit = self._selected_commit()
+        if commit is None:
+            self.notify("select a commit to revert", severity="warning")
+            return
+        self.notify(f"computing what reverting {commit.short} would change…")
+        self.preview_revert(commit)
+
+    @work(thread=True, group="revert")
+    def preview_revert(self, commit) -> None:
+        try:
+            diffs = self.service.revert_preview(self.app_name, commit.sha)
+        except GitOpsError as e:
+            self.app.ui_call(self.notify, str(e), severity="error", timeout=10)
+            return
+        files = "\n".join(f"  {f.path} (+{f.additions}/-{f.deletions})" for f in commit.files)
+        effect = [d for d in diffs if str(d.status) != "Synced"]
+        lines = [
+            f"commit {commit.sha}",
+            f"author {commit.author_name} <{commit.author_email}>",
+            f"        {commit.subject}",
+            "",
+            "files:",
+            files or "  (none in this app)",
+            "",
+            f"effect on the cluster ({len(effect)} object(s) change):",
+        ]
+        for d in effect:
+            lines.append(f"  {d.status}: {d.ref}")
+            lines += ["    " + ln for ln in d.unified.splitlines()[2:]]
+        body = "\n".join(lines)
+
+        def done(yes: bool | None) -> None:
+            if yes:
+                self.do_revert(commit)
+
+        self.app.ui_call(
+            self.app.push_screen,
+            Confirm(f'Revert "{commit.subject}" and push?', body, "Revert", id="revert-modal"),
+            done,
+        )
+
+    @work(thread=True, group="revert")
+    def do_revert(self, commit) -> None:
+        try:
+            new = self.service.revert(commit.sha)
+        except GitOpsError as e:
+            self.app.ui_call(self.notify, f"revert failed: {e}", severity="error", timeout=15)
+            return
+        self.app.ui_call(
+            self.notify, f"pushed revert {new[:8]} of {commit.short}; rolling out", timeout=8
+        )
+        self.app.ui_call(self.app.fetch_now)
+        self.commits, self.exhausted = [], False
+        self.load_page()
+
+    def action_cursor_down(self) -> None:
+        self.query_one("#history", DataTable).action_cursor_down()
+
+    def action_cursor_up(self) -> None:
+        self.query_one("#history", DataTable).action_cursor_up()
+
+    def action_back(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,195 @@
+"""The terminal UI driven by keys (Textual Pilot) against the real control plane and
+real Git repositories: every test asserts on the screen and on the cluster or remote."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+from kubernetes import client
+from textual.widgets import DataTable, Static
+
+from gitops_tui.reconcile.state import object_name
+from gitops_tui.tui.app import GitOpsApp
+from tests.support import Repo, deployment, git
+
+SIZE = (120, 36)
+
+
+async def wait_for(pilot, fn, what: str, deadline: float = 20.0):
+    """Let the app run until fn() is truthy (the UI stays live while we wait)."""
+    end = time.monotonic() + deadline
+    while time.monotonic() < end:
+        result = await asyncio.get_running_loop().run_in_executor(None, _safe, fn)
+        if result:
+            return result
+        await pilot.pause(0.05)
+    pytest.fail(f"timed out after {deadline}s waiting for {what}")
+
+
+def _safe(fn):
+    try:
+        return fn()
+    except Exception:
+        return None
+
+
+def cells(app: GitOpsApp, table_id: str = "#apps") -> list[list[str]]:
+    table = app.query_one(table_id, DataTable)
+    return [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
+
+
+def row(app: GitOpsApp, name: str) -> list[str] | None:
+    return next((r for r in cells(app) if r[0] == name), None)
+
+
+def status_line(app: GitOpsApp) -> str:
+    return str(app.query_one("#statusbar", Static).render())
+
+
+def replicas(api_client, repo: Repo) -> int:
+    return client.AppsV1Api(api_client).read_namespaced_deployment("web", repo.ns).spec.replicas
+
+
+def scale(api_client, repo: Repo, n: int) -> None:
+    client.AppsV1Api(api_client).patch_namespaced_deployment_scale(
+        "web", repo.ns, {"spec": {"replicas": n}}, field_manager="kubectl"
+    )
+
+
+def image(api_client, repo: Repo) -> str:
+    web = client.AppsV1Api(api_client).read_namespaced_deployment("web", repo.ns)
+    return web.spec.template.spec.containers[0].image
+
+
+async def synced_app(pilot, app: GitOpsApp, repo: Repo) -> None:
+    await wait_for(pilot, lambda: row(app, repo.app), "the app row")
+    await pilot.press("s")
+    await wait_for(pilot, lambda: app.screen.id == "sync-modal", "the sync confirm")
+    await pilot.press("y")
+    await wait_for(pilot, lambda: "Synced" in row(app, repo.app)[2], "Synced in the table")
+
+
+async def test_apps_table_fills_and_s_syncs(api_client, repo: Repo, make_service) -> None:
+    app = GitOpsApp(make_service(repo))
+    async with app.run_test(size=SIZE) as pilot:
+        r = await wait_for(pilot, lambda: row(app, repo.app), "the app row")
+        assert r[1] == repo.ns and "OutOfSync" in r[2] and "on" in r[4]
+        cluster = str(app.query_one("#cluster", Static).render())
+        assert "Kubernetes v1.36.3" in cluster
+        await wait_for(pilot, lambda: "reconciler: leader" in status_line(app), "leadership")
+        assert "main@" in status_line(app)
+        # The resources pane lists the app's objects, each Missing before the sync.
+        res = cells(app, "#resources")
+        assert {(r[0], r[2]) for r in res} == {
+            ("Deployment", "web"),
+            ("ConfigMap", "web-config"),
+            ("Service", "web"),
+        }
+        await pilot.press("s")
+        await wait_for(pilot, lambda: app.screen.id == "sync-modal", "the sync confirm")
+        body = str(app.screen.query_one(".dialog-body Static", Static).render())
+        assert f"apply  Missing: Deployment.apps {repo.ns}/web" in body
+        await pilot.press("y")
+        await wait_for(pilot, lambda: "Synced" in row(app, repo.app)[2], "Synced")
+        assert replicas(api_client, repo) == 2
+        assert row(app, repo.app)[5].startswith(git(repo.work, "rev-parse", "--short=7", "HEAD"))
+
+
+async def test_p_pauses_keeps_drift_and_p_again_resumes_and_heals(
+    api_client, repo: Repo, make_service
+) -> None:
+    svc = make_service(repo)
+    app = GitOpsApp(svc)
+    async with app.run_test(size=SIZE) as pilot:
+        await synced_app(pilot, app, repo)
+        await wait_for(pilot, lambda: svc.engine.is_leader, "leadership")
+        await pilot.press("p")
+        await wait_for(pilot, lambda: app.screen.id == "pause-modal", "the pause modal")
+        await pilot.press(*"INC-42", "enter")  # reason, then the duration (30m default)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "PAUSED" in row(app, repo.app)[4], "PAUSED in the table")
+        assert "by " in row(app, repo.app)[4]
+        # The cluster's state object says paused, with the reason, for every reader.
+        cm = client.CoreV1Api(api_client).read_namespaced_config_map(
+            object_name(repo.app), svc.settings.control_namespace
+        )
+        assert "INC-42" in cm.data["state.json"]
+        scale(api_client, repo, 5)
+        await wait_for(pilot, lambda: "OutOfSync" in row(app, repo.app)[2], "the drift shown")
+        assert replicas(api_client, repo) == 5  # shown, never healed while paused
+        await pilot.press("p")
+        await wait_for(pilot, lambda: replicas(api_client, repo) == 2, "the heal after resume")
+        await wait_for(pilot, lambda: "on" in row(app, repo.app)[4], "selfHeal on again")
+        await wait_for(pilot, lambda: "Synced" in row(app, repo.app)[2], "Synced again")
+
+
+async def test_R_reverts_a_commit_from_history_and_rolls_back(
+    api_client, repo: Repo, make_service
+) -> None:
+    svc = make_service(repo)
+    app = GitOpsApp(svc, fetch_interval=0.5)
+    async with app.run_test(size=SIZE) as pilot:
+        await synced_app(pilot, app, repo)
+        await wait_for(pilot, lambda: svc.engine.is_leader, "leadership")
+        repo.write("shop/web.yaml", deployment("web", "registry.example.com/web:2.0"))
+        bump = repo.commit("shop: web 2.0")
+        # Auto-sync follows the new commit.
+        await wait_for(pilot, lambda: image(api_client, repo).endswith(":2.0"), "the bump")
+        await pilot.press("h")
+        await wait_for(pilot, lambda: app.screen.id == "history-screen", "the history")
+        table = app.screen.query_one("#history", DataTable)
+        await wait_for(pilot, lambda: table.row_count >= 2, "commits in the history")
+        texts = [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
+        index = next(i for i, r in enumerate(texts) if r[1] == bump[:8])
+        table.move_cursor(row=index)
+        await pilot.press("R")
+        await wait_for(pilot, lambda: app.screen.id == "revert-modal", "the revert modal")
+        body = str(app.screen.query_one(".dialog-body Static", Static).render())
+        # The preview shows the cluster effect: the image goes back.
+        assert "OutOfSync: Deployment.apps" in body and "web:1.0" in body
+        await pilot.press("y")
+        await wait_for(
+            pilot,
+            lambda: git(repo.origin, "log", "-1", "--format=%s") == 'Revert "shop: web 2.0"',
+            "the revert commit in the remote",
+        )
+        await wait_for(pilot, lambda: image(api_client, repo).endswith(":1.0"), "the rollback")
+
+
+async def test_slash_filters(repo: Repo, make_service, tmp_path) -> None:
+    repo.write(
+        "gitops-tui.yaml",
+        {
+            "apps": [
+                {"name": repo.app, "path": "shop", "namespace": repo.ns},
+                {"name": f"billing-{repo.ns}", "path": "shop", "namespace": repo.ns},
+            ]
+        },
+    )
+    repo.commit("two apps")
+    app = GitOpsApp(make_service(repo))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: len(cells(app)) == 2, "both apps")
+        await pilot.press("slash", *"bill")
+        await wait_for(pilot, lambda: len(cells(app)) == 1, "the filter")
+        assert cells(app)[0][0] == f"billing-{repo.ns}"
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: len(cells(app)) == 2, "the filter cleared")
+
+
+async def test_read_only_refuses_s(api_client, repo: Repo, make_service) -> None:
+    svc = make_service(repo)
+    svc.settings.read_only = True
+    app = GitOpsApp(svc)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: row(app, repo.app), "the app row")
+        await pilot.press("s")
+        await pilot.pause(0.2)
+        assert app.screen.id != "sync-modal"
+        notes = [str(n.message) for n in app._notifications]
+        assert any("read-only mode: 'sync' is disabled" in n for n in notes)
+        assert "read-only" in status_line(app)
+        apps = client.AppsV1Api(api_client).list_namespaced_deployment(repo.ns)
+        assert apps.items == []
