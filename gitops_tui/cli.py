@@ -232,6 +232,7 @@ def cmd_local_cluster(args) -> int:
     cluster = LocalCluster.attach(args.dir)
     if args.action == "up":
         if not cluster.running():
+            cluster.down()  # leftovers of a cluster that half died
             cluster = LocalCluster(args.dir).up(detach=True)
             print(f"API server {cluster.server}; logs in {cluster.logs}", file=sys.stderr)
         print(cluster.kubeconfig)

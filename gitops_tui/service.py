@@ -250,6 +250,11 @@ class Service:
     def start_engine(self, *, elect: bool = True, on_change=None) -> Engine:
         """Connect, discover, render every app at its head and start watching."""
         if self.engine is not None:
+            # Started earlier (the demo syncs before the UI opens): join it.
+            if on_change is not None:
+                self.engine.on_change = on_change
+            if elect and not self.engine.leader.started:
+                self.engine.leader.start()
             return self.engine
         api = self.connect()
         engine = Engine(

@@ -38,11 +38,12 @@ def free_port() -> int:
 
 
 def _die_with_parent() -> None:
-    # Linux only: the child gets SIGTERM if the process that started it dies,
-    # so a killed test run never leaves an API server behind.
+    # Linux only: the child is killed if the process that started it dies, so a
+    # killed test run never leaves an API server behind. SIGKILL, not SIGTERM: with
+    # etcd gone too, kube-apiserver's graceful shutdown can wait forever.
     try:
         libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     except OSError:
         pass
 
@@ -286,7 +287,9 @@ class LocalCluster:
         return cluster
 
     def running(self) -> bool:
-        return any(_alive(pid) for pid in self.state.pids.values())
+        """Every component is alive (a half-dead cluster is not running: down() it)."""
+        pids = self.state.pids.values()
+        return bool(pids) and all(_alive(pid) for pid in pids)
 
     def _stop(self, name: str, grace: float = 10.0) -> None:
         pid = self.state.pids.pop(name, None)

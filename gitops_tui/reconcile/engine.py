@@ -40,6 +40,7 @@ FLAP_WINDOW = 60.0  # seconds
 FLAP_LIMIT = 5  # heals of one object inside the window before we back off
 MAX_PRUNE_SHARE = 0.5  # losing more than this share of an app's objects needs allowEmpty
 TICK = 1.0
+WATCH_RETRY = 15.0  # seconds between retries of kinds whose CRD is not served yet
 
 
 class SyncRefused(GitOpsError):
@@ -141,6 +142,8 @@ class Engine:
         self.desired: dict[str, Desired] = {}
         self.states: dict[str, AppState] = {}
         self._flaps: dict[tuple, _Flap] = {}
+        self._unwatched: dict[str, set[tuple[str, str]]] = {}
+        self._next_watch_retry = 0.0
         self._queue: queue.Queue = queue.Queue()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -199,6 +202,11 @@ class Engine:
                     except BaseException as e:
                         fut.set_exception(e)
             case "tick":
+                if self._unwatched and time.monotonic() >= self._next_watch_retry:
+                    self._next_watch_retry = time.monotonic() + WATCH_RETRY
+                    for app in list(self._unwatched):
+                        self._ensure_watches(app)
+                        self.on_change(app)
                 if self.is_leader:
                     self._expire_pauses()
                     self._serve_requests()
@@ -210,15 +218,33 @@ class Engine:
     def load(self, app: str, revision: str) -> Desired:
         """Render the app at revision and watch every kind it needs (list once)."""
         desired = self.render(self.apps[app], revision)
-        kinds = {(o["apiVersion"], o["kind"]) for o in desired.objects.values()}
+        self.desired[app] = desired
+        self._ensure_watches(app)
+        return desired
+
+    def _ensure_watches(self, app: str) -> None:
+        """Watch every kind the app needs; a kind whose CRD is not served yet (another
+        app installs it) is retried after syncs and on a slow tick."""
+        desired = self.desired.get(app)
+        kinds = (
+            {(o["apiVersion"], o["kind"]) for o in desired.objects.values()} if desired else set()
+        )
         kinds |= {tuple(k) for k in self.state(app).kinds}
+        pending = set()
         for api_version, kind in sorted(kinds):
+            if self.cache.watching(api_version, kind):
+                continue
             try:
                 self.cache.watch(api_version, kind)
             except UnknownKind:
-                pass  # sync reports it on the object that needs it
-        self.desired[app] = desired
-        return desired
+                pending.add((api_version, kind))  # sync reports it on the object
+            except GitOpsError as e:
+                log.warning("watching %s %s: %s", api_version, kind, e)
+                pending.add((api_version, kind))
+        if pending:
+            self._unwatched[app] = pending
+        else:
+            self._unwatched.pop(app, None)
 
     def state(self, app: str) -> AppState:
         return self.states.get(app) or AppState(app)
@@ -311,6 +337,11 @@ class Engine:
                         report.errors.append(str(e))
                         break
         if not dry_run:
+            self._ensure_watches(app)  # its CRDs may have just been installed
+            if any(o["kind"] == "CustomResourceDefinition" for o in desired.objects.values()):
+                for other in list(self._unwatched):  # apps waiting for these CRDs
+                    self._ensure_watches(other)
+                    self.on_change(other)
             kinds = sorted({(o["apiVersion"], o["kind"]) for o in desired.objects.values()})
             self._record(app, report, trigger, [list(k) for k in kinds])
         return report

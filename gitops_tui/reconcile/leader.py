@@ -120,6 +120,10 @@ class LeaderElector:
                 self._set(None)
             self._stop.wait(RENEW_EVERY)
 
+    @property
+    def started(self) -> bool:
+        return self._thread is not None
+
     def start(self) -> None:
         self._thread = threading.Thread(target=self.run, name="leader-election", daemon=True)
         self._thread.start()

@@ -26,6 +26,7 @@ from gitops_tui.tui.screens.history import HistoryScreen
 from gitops_tui.tui.screens.modals import Confirm, PauseModal
 
 APP_COLUMNS = ("NAME", "DESTINATION", "SYNC", "HEALTH", "SELF-HEAL", "REVISION", "LAST SYNC")
+REPAINT_EVERY = 5.0  # seconds
 RES_COLUMNS = ("KIND", "NAMESPACE", "NAME", "SYNC", "HEALTH")
 
 
@@ -108,6 +109,8 @@ class GitOpsApp(App):
         self.poller.start()
         self.ready = True
         self._refresh_views(sorted(engine.apps))
+        # Ages ("3m ago"), pause countdowns and leadership move without events.
+        self.ui_call(self.set_interval, REPAINT_EVERY, self._repaint_all)
 
     def ui_call(self, fn, *args, **kwargs):
         """call_from_thread that a closing app ignores (threads may outlive the UI)."""
@@ -123,6 +126,10 @@ class GitOpsApp(App):
             # No join here: a fetch may hang, and the UI must close at once.
             self.poller.stopped.set()
             self.poller.wake.set()
+
+    def _repaint_all(self) -> None:
+        if self.rows:
+            self.refresh_views(sorted(self.rows))
 
     def _poll_error(self, message: str) -> None:
         self.last_error = message

@@ -190,3 +190,65 @@ def _safe_replicas(api_client, ns: str) -> int | None:
         return replicas(api_client, ns)
     except Exception:
         return None
+
+
+def test_custom_resources_of_a_crd_another_app_installs(api_client, repo, make_service):
+    """The demo's shape: one app ships a CRD, another a custom resource of it. The
+    second app's objects are watched as soon as the CRD serves, not only after restart."""
+    plural = f"gadgets{repo.ns.replace('-', '')}"
+    group = "example.com"
+    crd = {
+        "apiVersion": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
+        "metadata": {"name": f"{plural}.{group}"},
+        "spec": {
+            "group": group,
+            "names": {"kind": plural.capitalize(), "plural": plural},
+            "scope": "Namespaced",
+            "versions": [
+                {
+                    "name": "v1",
+                    "served": True,
+                    "storage": True,
+                    "schema": {
+                        "openAPIV3Schema": {
+                            "type": "object",
+                            "x-kubernetes-preserve-unknown-fields": True,
+                        }
+                    },
+                }
+            ],
+        },
+    }
+    repo.write("crds/crd.yaml", crd)
+    repo.write(
+        "shop/gadget.yaml",
+        {
+            "apiVersion": f"{group}/v1",
+            "kind": plural.capitalize(),
+            "metadata": {"name": "g1"},
+            "spec": {"size": 3},
+        },
+    )
+    crds_app = f"crds-{repo.ns}"
+    repo.write(
+        "gitops-tui.yaml",
+        {
+            "apps": [
+                {"name": repo.app, "path": "shop", "namespace": repo.ns},
+                {"name": crds_app, "path": "crds"},
+            ]
+        },
+    )
+    repo.commit("a CRD in one app, its resource in another")
+    svc = make_service(repo)
+    engine = svc.start_engine(elect=False)
+    try:
+        assert not svc.sync(repo.app).ok  # the CRD is not there yet: a clear failure
+        assert svc.sync(crds_app).ok
+        assert svc.sync(repo.app).ok
+        view = poll(lambda: (v := engine.view(repo.app)).sync_status == "Synced" and v, "Synced")
+        kinds = {d.ref.kind for d in view.diffs}
+        assert kinds == {"Deployment", "ConfigMap", "Service", plural.capitalize()}
+    finally:
+        client.ApiextensionsV1Api(api_client).delete_custom_resource_definition(f"{plural}.{group}")
