@@ -15,9 +15,10 @@ $(INSTALLED): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@
 
-# kube-apiserver, kube-controller-manager and etcd, built from Go modules once and cached.
+# kube-apiserver, kube-controller-manager, etcd and the sealed-secrets controller and
+# kubeseal (the judges of our sealing), built from Go modules once and cached.
 binaries: $(INSTALLED)
-	$(BIN)/python -m gitops_tui.localcluster.build
+	$(BIN)/python -m gitops_tui.localcluster.build --sealed-secrets
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .
