@@ -24,6 +24,7 @@ from gitops_tui.tui.screens.diff import DiffScreen
 from gitops_tui.tui.screens.help import HelpScreen
 from gitops_tui.tui.screens.history import HistoryScreen
 from gitops_tui.tui.screens.modals import Confirm, PauseModal
+from gitops_tui.tui.threads import ui_call
 
 APP_COLUMNS = ("NAME", "DESTINATION", "SYNC", "HEALTH", "SELF-HEAL", "REVISION", "LAST SYNC")
 REPAINT_EVERY = 5.0  # seconds
@@ -113,13 +114,7 @@ class GitOpsApp(App):
         self.ui_call(self.set_interval, REPAINT_EVERY, self._repaint_all)
 
     def ui_call(self, fn, *args, **kwargs):
-        """call_from_thread that a closing app ignores (threads may outlive the UI)."""
-        if not self.is_running:
-            return None
-        try:
-            return self.call_from_thread(fn, *args, **kwargs)
-        except RuntimeError:
-            return None  # the event loop closed while we waited
+        return ui_call(self, fn, *args, **kwargs)
 
     def on_unmount(self) -> None:
         if self.poller is not None:

@@ -15,6 +15,7 @@ from textual.widgets import DataTable, Footer, Static
 
 from gitops_tui.errors import GitOpsError
 from gitops_tui.tui.screens.modals import Confirm
+from gitops_tui.tui.threads import ui_call
 
 PAGE = 50
 
@@ -86,12 +87,12 @@ class HistoryScreen(Screen[None]):
             app = self.service.app(self.app_name)
             page = self.service.history(app, skip=len(self.commits), limit=PAGE)
         except GitOpsError as e:
-            self.app.ui_call(self.notify, str(e), severity="error")
+            ui_call(self.app, self.notify, str(e), severity="error")
             return
         finally:
             self._fetching = False
         events = self.service.audit.records(self.app_name) + self.service.audit.records("*")
-        self.app.ui_call(self._add, page, events)
+        ui_call(self.app, self._add, page, events)
 
     def _add(self, page: list, events: list) -> None:
         self.commits += page
@@ -118,8 +119,10 @@ class HistoryScreen(Screen[None]):
         for kind, item in rows:
             t = when((kind, item)).astimezone().strftime("%Y-%m-%d %H:%M")
             if kind == "commit":
-                files = f"{len(item.files)} file(s)"
-                table.add_row(t, item.short, item.author_name, item.subject, files)
+                n = len(item.files)
+                files = f"{n} file" + ("s" if n != 1 else "")
+                subject = item.subject if len(item.subject) <= 52 else item.subject[:51] + "…"
+                table.add_row(t, item.short, item.author_name, subject, files)
             else:
                 style = "green" if item.ok else "red"
                 table.add_row(
@@ -164,10 +167,10 @@ class HistoryScreen(Screen[None]):
         try:
             patch = self.service.patch(self.service.app(self.app_name), commit.sha)
         except GitOpsError as e:
-            self.app.ui_call(self.notify, str(e), severity="error")
+            ui_call(self.app, self.notify, str(e), severity="error")
             return
         title = f"{commit.short} {commit.subject} — {commit.author_name}"
-        self.app.ui_call(self.app.push_screen, PatchScreen(title, patch))
+        ui_call(self.app, self.app.push_screen, PatchScreen(title, patch))
 
     def action_revert(self) -> None:
         if self.read_only:
@@ -187,7 +190,7 @@ class HistoryScreen(Screen[None]):
         try:
             diffs = self.service.revert_preview(self.app_name, commit.sha)
         except GitOpsError as e:
-            self.app.ui_call(self.notify, str(e), severity="error", timeout=10)
+            ui_call(self.app, self.notify, str(e), severity="error", timeout=10)
             return
         files = "\n".join(f"  {f.path} (+{f.additions}/-{f.deletions})" for f in commit.files)
         effect = [d for d in diffs if str(d.status) != "Synced"]
@@ -210,7 +213,8 @@ class HistoryScreen(Screen[None]):
             if yes:
                 self.do_revert(commit)
 
-        self.app.ui_call(
+        ui_call(
+            self.app,
             self.app.push_screen,
             Confirm(f'Revert "{commit.subject}" and push?', body, "Revert", id="revert-modal"),
             done,
@@ -221,12 +225,15 @@ class HistoryScreen(Screen[None]):
         try:
             new = self.service.revert(commit.sha)
         except GitOpsError as e:
-            self.app.ui_call(self.notify, f"revert failed: {e}", severity="error", timeout=15)
+            ui_call(self.app, self.notify, f"revert failed: {e}", severity="error", timeout=15)
             return
-        self.app.ui_call(
-            self.notify, f"pushed revert {new[:8]} of {commit.short}; rolling out", timeout=8
+        ui_call(
+            self.app,
+            self.notify,
+            f"pushed revert {new[:8]} of {commit.short}; rolling out",
+            timeout=8,
         )
-        self.app.ui_call(self.app.fetch_now)
+        ui_call(self.app, self.app.fetch_now)
         self.commits, self.exhausted = [], False
         self.load_page()
 
