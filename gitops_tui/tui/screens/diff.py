@@ -59,10 +59,10 @@ def render_diff(d, split: bool):
     parts.append(head)
     if d.drifted_by:
         for m in d.drifted_by:
-            when = local_hhmm(m.time.isoformat()) if m.time else "unknown time"
-            parts.append(
-                Text(f"  changed by {m.manager} ({m.operation}) at {when}", style="bold yellow")
-            )
+            how = m.operation + (f" of {m.subresource}" if m.subresource else "")
+            # The API server does not always stamp a time (scale subresource writes).
+            when = f" at {local_hhmm(m.time.isoformat())}" if m.time else ""
+            parts.append(Text(f"  changed by {m.manager} ({how}){when}", style="bold yellow"))
     if d.changes:
         fields = Table(box=None, show_header=True, header_style="bold", padding=(0, 1))
         fields.add_column("FIELD")
