@@ -43,6 +43,8 @@ class _Informer:
     ) -> None:
         self.api, self.res, self.selector, self.cache = api, res, selector, cache
         self.objects: dict[tuple[str, str], dict] = {}
+        # Keys by tracking-label value: an app's objects without scanning every object.
+        self.by_label: dict[str, dict[tuple[str, str], None]] = {}
         self.synced = threading.Event()
         self.error: str | None = None
         self._rv = ""
@@ -66,6 +68,29 @@ class _Informer:
                 resp.close()
         self._thread.join(timeout=5)
 
+    @staticmethod
+    def _label(obj: dict) -> str | None:
+        return (obj["metadata"].get("labels") or {}).get(TRACKING_LABEL)
+
+    def _index(self) -> None:
+        index: dict[str, dict[tuple[str, str], None]] = {}
+        for key, obj in self.objects.items():
+            if (value := self._label(obj)) is not None:
+                index.setdefault(value, {})[key] = None
+        self.by_label = index
+
+    def _put(self, key: tuple[str, str], obj: dict | None) -> None:
+        """Store (or with None, drop) one object, keeping the label index right."""
+        before = self.objects.get(key)
+        if before is not None and (old := self._label(before)) is not None:
+            self.by_label.get(old, {}).pop(key, None)
+        if obj is None:
+            self.objects.pop(key, None)
+            return
+        self.objects[key] = obj
+        if (value := self._label(obj)) is not None:
+            self.by_label.setdefault(value, {})[key] = None
+
     def _key(self, obj: dict) -> tuple[str, str]:
         meta = obj["metadata"]
         return meta.get("namespace") or "", meta["name"]
@@ -82,6 +107,7 @@ class _Informer:
         fresh = {self._key(o): self._stamp(o) for o in doc.get("items", [])}
         old = self.objects
         self.objects = fresh
+        self._index()
         self._rv = doc["metadata"]["resourceVersion"]
         self.error = None
         # Synthesize the events a relist implies, so handlers never miss a change.
@@ -130,10 +156,7 @@ class _Informer:
                     continue
                 obj = self._stamp(obj)
                 key = self._key(obj)
-                if kind == "DELETED":
-                    self.objects.pop(key, None)
-                else:
-                    self.objects[key] = obj
+                self._put(key, None if kind == "DELETED" else obj)
                 self.cache._emit(kind, obj)
         finally:
             self._resp = None
@@ -228,9 +251,12 @@ class LiveCache:
         """Every cached object, or those whose tracking label has this value."""
         out = []
         for informer in list(self._informers.values()):
-            for obj in list(informer.objects.values()):
-                labels = obj["metadata"].get("labels") or {}
-                if label_value is None or labels.get(TRACKING_LABEL) == label_value:
+            if label_value is None:
+                out.extend(list(informer.objects.values()))
+                continue
+            objects = informer.objects
+            for key in list(informer.by_label.get(label_value, ())):
+                if (obj := objects.get(key)) is not None:
                     out.append(obj)
         return out
 
