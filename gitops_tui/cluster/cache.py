@@ -12,6 +12,7 @@ import contextlib
 import json
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -20,6 +21,7 @@ from kubernetes.watch.watch import iter_resp_lines
 
 from gitops_tui.cluster.discovery import Discovery, Resource
 from gitops_tui.cluster.request import call, send
+from gitops_tui.errors import GitOpsError
 from gitops_tui.model import TRACKING_LABEL, ObjectRef
 
 log = logging.getLogger(__name__)
@@ -46,6 +48,7 @@ class _Informer:
         # Keys by tracking-label value: an app's objects without scanning every object.
         self.by_label: dict[str, dict[tuple[str, str], None]] = {}
         self.synced = threading.Event()
+        self.failed = threading.Event()  # the last list or watch attempt failed
         self.error: str | None = None
         self._rv = ""
         self._stop = threading.Event()
@@ -102,7 +105,12 @@ class _Informer:
         return obj
 
     def _list(self) -> None:
-        doc = call(self.api, "GET", self.res.path(), query=[("labelSelector", self.selector)])
+        doc = call(
+            self.api,
+            "GET",
+            self.res.path(self.cache.namespace),
+            query=[("labelSelector", self.selector)],
+        )
         self.cache.stats.lists += 1
         fresh = {self._key(o): self._stamp(o) for o in doc.get("items", [])}
         old = self.objects
@@ -132,7 +140,13 @@ class _Informer:
             ("allowWatchBookmarks", "true"),
             ("timeoutSeconds", str(WATCH_TIMEOUT)),
         ]
-        rest = send(self.api, "GET", self.res.path(), query=query, timeout=(5, WATCH_TIMEOUT + 30))
+        rest = send(
+            self.api,
+            "GET",
+            self.res.path(self.cache.namespace),
+            query=query,
+            timeout=(5, WATCH_TIMEOUT + 30),
+        )
         if not 200 <= rest.status < 300:
             body = rest.read().decode(errors="replace")
             raise client.ApiException(status=rest.status, reason=rest.reason, body=body)
@@ -194,7 +208,12 @@ class _Informer:
 
     def _failed(self, message: str) -> None:
         self.error = message
+        self.failed.set()
         log.debug("watch %s: %s", self.res.plural, message)
+
+
+class WatchError(GitOpsError):
+    """A kind could not be listed and watched (forbidden, or the API server is away)."""
 
 
 class _Gone(Exception):
@@ -203,9 +222,14 @@ class _Gone(Exception):
 
 class LiveCache:
     def __init__(
-        self, api: client.ApiClient, discovery: Discovery, selector: str = TRACKING_LABEL
+        self,
+        api: client.ApiClient,
+        discovery: Discovery,
+        selector: str = TRACKING_LABEL,
+        namespace: str | None = None,
     ) -> None:
         self.api, self.discovery, self.selector = api, discovery, selector
+        self.namespace = namespace  # None: every namespace
         self.stats = CacheStats()
         self._informers: dict[tuple[str, str], _Informer] = {}
         self._handlers: list[EventHandler] = []
@@ -231,11 +255,18 @@ class LiveCache:
                 informer = _Informer(self.api, res, self.selector, self)
                 self._informers[key] = informer
                 informer.start()
-        if not informer.synced.wait(timeout):
-            raise TimeoutError(
-                f"listing {res.plural}.{res.group or 'core'} did not finish in {timeout:.0f}s"
-                + (f": {informer.error}" if informer.error else "")
-            )
+        # Fail fast when the first list fails (RBAC, API down); the informer keeps
+        # retrying in the background and fills the cache once it can.
+        deadline = time.monotonic() + timeout
+        while not informer.synced.wait(0.05):
+            if informer.failed.is_set() and not informer.synced.is_set():
+                raise WatchError(
+                    f"cannot list {res.plural}.{res.group or 'core'}: {informer.error}"
+                )
+            if time.monotonic() > deadline:
+                raise WatchError(
+                    f"listing {res.plural}.{res.group or 'core'} did not finish in {timeout:.0f}s"
+                )
 
     def watching(self, api_version: str, kind: str) -> bool:
         group = api_version.rpartition("/")[0]

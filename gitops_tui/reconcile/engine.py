@@ -128,7 +128,10 @@ class Engine:
         self.discovery = Discovery(api)
         self.applier = Applier(api, self.discovery)
         self.cache = LiveCache(api, self.discovery)
-        self.state_cache = LiveCache(api, self.discovery, selector=STATE_LABEL)
+        # App state lives in one namespace: watching only it needs no cluster-wide rights.
+        self.state_cache = LiveCache(
+            api, self.discovery, selector=STATE_LABEL, namespace=control_namespace
+        )
         self.store = StateStore(api, control_namespace)
         self.control_namespace = control_namespace
         self.audit = audit

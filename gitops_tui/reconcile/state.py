@@ -121,11 +121,20 @@ class StateStore:
                 },
             )
         except client.ApiException as e:
-            if e.status != 409:
+            if e.status == 403 and self._namespace_exists():
+                pass  # may not create namespaces, but this one is there
+            elif e.status != 409:
                 raise StateError(
                     f"cannot create control namespace {self.namespace}: {e.reason}"
                 ) from None
         self._ns_ready = True
+
+    def _namespace_exists(self) -> bool:
+        try:
+            call(self.api, "GET", f"/api/v1/namespaces/{self.namespace}")
+        except client.ApiException:
+            return False
+        return True
 
     def get(self, app: str) -> AppState:
         try:

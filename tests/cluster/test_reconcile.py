@@ -55,8 +55,11 @@ def test_kubectl_scale_is_healed_within_one_second(api_client, repo, make_servic
     scaled = time.monotonic()
     poll(lambda: replicas(api_client, repo.ns) == 2, "the heal", deadline=1.0)
     assert time.monotonic() - scaled < 1.0
-    heals = [r for r in svc.audit.records(repo.app) if r.action == "heal"]
-    assert heals and "kubectl" in heals[-1].message
+    # The audit record follows the apply that healed it.
+    heals = poll(
+        lambda: [r for r in svc.audit.records(repo.app) if r.action == "heal"], "the audit"
+    )
+    assert "kubectl" in heals[-1].message
 
 
 def test_pause_keeps_the_drift_and_ttl_expiry_heals_it(api_client, repo, make_service):
