@@ -9,6 +9,7 @@ from kubernetes import client
 
 from gitops_tui.model import TRACKING_LABEL
 from gitops_tui.reconcile.daemon import Poller
+from gitops_tui.reconcile.engine import FLAP_LIMIT
 from gitops_tui.reconcile.state import object_name
 from gitops_tui.service import Service
 from tests.support import deployment, git, poll
@@ -255,3 +256,40 @@ def test_custom_resources_of_a_crd_another_app_installs(api_client, repo, make_s
         assert kinds == {"Deployment", "ConfigMap", "Service", plural.capitalize()}
     finally:
         client.ApiextensionsV1Api(api_client).delete_custom_resource_definition(f"{plural}.{group}")
+
+
+def test_a_flapping_object_backs_off_and_is_reported(api_client, repo, make_service):
+    svc = _leader(make_service(repo))
+    assert svc.sync(repo.app).ok
+    # Another controller keeps scaling: after FLAP_LIMIT heals in the window, we stop.
+    for _ in range(FLAP_LIMIT):
+        apps_api(api_client).patch_namespaced_deployment_scale(
+            "web", repo.ns, {"spec": {"replicas": 7}}, field_manager="autoscaler"
+        )
+        poll(lambda: replicas(api_client, repo.ns) == 2, "the heal")
+    apps_api(api_client).patch_namespaced_deployment_scale(
+        "web", repo.ns, {"spec": {"replicas": 7}}, field_manager="autoscaler"
+    )
+    flap = poll(
+        lambda: [r for r in svc.audit.records(repo.app) if r.action == "flapping"], "the report"
+    )
+    assert "keeps drifting (autoscaler); heal backs off" in flap[-1].message
+    assert replicas(api_client, repo.ns) == 7  # left alone while backing off
+    heals = [r for r in svc.audit.records(repo.app) if r.action == "heal"]
+    assert len(heals) == FLAP_LIMIT
+
+
+def test_a_follower_hands_sync_to_the_leader(api_client, repo, make_service):
+    leader = _leader(make_service(repo, "leader"))
+    follower = make_service(repo, "follower")
+    engine = follower.start_engine(elect=True)
+    poll(lambda: engine.leader.info.holder == leader.engine.leader.identity, "the leader seen")
+    assert not engine.is_leader
+    engine.submit(engine.request, repo.app, "sync").result()
+    # The leader picks the request out of the app's state object and syncs.
+    poll(lambda: _safe_replicas(api_client, repo.ns) == 2, "the sync by the leader")
+    syncs = poll(
+        lambda: [r for r in leader.audit.records(repo.app) if r.action == "sync"], "the audit"
+    )
+    assert "requested by" in syncs[-1].message and engine.who in syncs[-1].message
+    assert poll(lambda: not leader.engine.state(repo.app).requests, "the request cleared")
