@@ -101,6 +101,13 @@ class Repo:
         )
         self.commit("shop: first version")
 
+    def configure(self, **fields) -> str:
+        """Change the app's entry in gitops-tui.yaml (e.g. autoSync=False) and push."""
+        entry = {"name": self.app, "path": "shop", "namespace": self.ns, "prune": True,
+                 "selfHeal": True, **fields}  # fmt: skip
+        self.write("gitops-tui.yaml", {"apps": [entry]})
+        return self.commit(f"configure {', '.join(fields)}")
+
     def write(self, path: str, obj: dict) -> None:
         p = self.work / path
         p.parent.mkdir(parents=True, exist_ok=True)

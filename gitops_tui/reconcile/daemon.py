@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import time
 from dataclasses import dataclass, field
 
 from gitops_tui.errors import GitOpsError
@@ -22,6 +23,8 @@ class Poller:
         self.wake = threading.Event()
         self.stopped = threading.Event()
         self.last_fetch_error = ""
+        self.last_fetch_at: float | None = None  # time.time() of the last good fetch
+        self.fetch_started_at: float | None = None  # set while a fetch runs
         self._thread = threading.Thread(target=self.run, name="git-poller", daemon=True)
 
     def start(self) -> None:
@@ -37,12 +40,16 @@ class Poller:
 
     def step(self) -> None:
         engine = self.service.engine
+        self.fetch_started_at = time.time()
         try:
             self.service.refresh(fetch=True)
             self.last_fetch_error = ""
+            self.last_fetch_at = time.time()
         except GitOpsError as e:
             self.last_fetch_error = str(e)
             self.on_error(str(e))
+        finally:
+            self.fetch_started_at = None
         if engine is not None and engine.is_leader:
             self.service.auto_sync()
 

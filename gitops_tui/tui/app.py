@@ -8,6 +8,7 @@ worker thread and paints it. Nothing on the event loop waits for the network or 
 from __future__ import annotations
 
 import datetime as dt
+import time
 from dataclasses import dataclass
 
 from textual import on, work
@@ -18,7 +19,7 @@ from textual.widgets import DataTable, Footer, Input, Static
 from gitops_tui.errors import GitOpsError
 from gitops_tui.health import object_health
 from gitops_tui.service import Service
-from gitops_tui.tui.format import ago, heal_text, health_text, sync_text
+from gitops_tui.tui.format import ago, ago_seconds, heal_text, health_text, sync_text
 from gitops_tui.tui.keys import KEYS, MUTATING, bindings, label
 from gitops_tui.tui.screens.diff import DiffScreen
 from gitops_tui.tui.screens.help import HelpScreen
@@ -28,6 +29,7 @@ from gitops_tui.tui.threads import ui_call
 
 APP_COLUMNS = ("NAME", "DESTINATION", "SYNC", "HEALTH", "SELF-HEAL", "REVISION", "LAST SYNC")
 REPAINT_EVERY = 5.0  # seconds
+STALE_FETCH = 5.0  # seconds a fetch may take before the status bar says so
 RES_COLUMNS = ("KIND", "NAMESPACE", "NAME", "SYNC", "HEALTH")
 
 
@@ -184,12 +186,25 @@ class GitOpsApp(App):
             role += f" (leader: {engine.leader.info.holder.split(' ')[0]})"
         if self.read_only:
             role = "read-only"
-        fetch_err = self.poller.last_fetch_error if self.poller else ""
         self._set_status(
             f"repo: {self.service.settings.repo}  {head.branch}@{head.short} {head.subject[:40]}"
-            f"  │ reconciler: {role}" + (f"  │ ✘ fetch: {fetch_err[:60]}" if fetch_err else "")
+            f"  │ reconciler: {role}{self._fetch_text()}"
         )
         self._fill_resources()
+
+    def _fetch_text(self) -> str:
+        """Last fetch age, a stale marker while a fetch hangs, and its last error."""
+        poller = self.poller
+        if poller is None:
+            return ""
+        t = time.time()
+        if poller.last_fetch_error:
+            return f"  │ ✘ fetch: {poller.last_fetch_error[:60]}"
+        if poller.fetch_started_at and t - poller.fetch_started_at > STALE_FETCH:
+            return f"  │ ⟳ fetching for {t - poller.fetch_started_at:.0f}s (view may be stale)"
+        if poller.last_fetch_at:
+            return f"  │ fetched {ago_seconds(t - poller.last_fetch_at)}"
+        return ""
 
     def _visible(self) -> list[str]:
         names = sorted(self.rows)

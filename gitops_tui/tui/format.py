@@ -47,6 +47,15 @@ def ago(iso: str, now: dt.datetime | None = None) -> str:
     return f"{secs // 86400}d ago"
 
 
+def ago_seconds(secs: float) -> str:
+    secs = int(secs)
+    if secs < 60:
+        return f"{max(secs, 0)}s ago"
+    if secs < 3600:
+        return f"{secs // 60}m ago"
+    return f"{secs // 3600}h ago"
+
+
 def local_hhmm(iso: str) -> str:
     return dt.datetime.fromisoformat(iso).astimezone().strftime("%H:%M")
 

@@ -72,6 +72,7 @@ async def synced_app(pilot, app: GitOpsApp, repo: Repo) -> None:
 
 
 async def test_apps_table_fills_and_s_syncs(api_client, repo: Repo, make_service) -> None:
+    repo.configure(autoSync=False)  # the operator syncs by hand here
     app = GitOpsApp(make_service(repo))
     async with app.run_test(size=SIZE) as pilot:
         r = await wait_for(pilot, lambda: row(app, repo.app), "the app row")
@@ -79,6 +80,7 @@ async def test_apps_table_fills_and_s_syncs(api_client, repo: Repo, make_service
         cluster = str(app.query_one("#cluster", Static).render())
         assert "Kubernetes v1.36.3" in cluster
         await wait_for(pilot, lambda: "reconciler: leader" in status_line(app), "leadership")
+        await wait_for(pilot, lambda: "fetched" in status_line(app), "the last fetch shown")
         assert "main@" in status_line(app)
         # The resources pane lists the app's objects, each Missing before the sync.
         res = cells(app, "#resources")
@@ -170,7 +172,7 @@ async def test_slash_filters(repo: Repo, make_service, tmp_path) -> None:
     )
     repo.commit("two apps")
     app = GitOpsApp(make_service(repo))
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=(80, 24)) as pilot:  # the smallest terminal we support
         await wait_for(pilot, lambda: len(cells(app)) == 2, "both apps")
         await pilot.press("slash", *"bill")
         await wait_for(pilot, lambda: len(cells(app)) == 1, "the filter")
