@@ -21,6 +21,7 @@ from gitops_tui.health import object_health
 from gitops_tui.service import Service
 from gitops_tui.tui.format import ago, ago_seconds, heal_text, health_text, sync_text
 from gitops_tui.tui.keys import KEYS, MUTATING, bindings, label
+from gitops_tui.tui.screens.details import DetailsScreen
 from gitops_tui.tui.screens.diff import DiffScreen
 from gitops_tui.tui.screens.help import HelpScreen
 from gitops_tui.tui.screens.history import HistoryScreen
@@ -292,7 +293,7 @@ class GitOpsApp(App):
         if v.state.suspended:
             lines.append("⏸ auto-sync suspended")
         if v.error:
-            lines.append(f"✘ {v.error}")
+            lines.append(f"✘ {v.error}  (i: details)")
         lines += [f"⚠ {w}" for w in v.app.warnings]
         detail.update("\n".join(lines))
 
@@ -435,6 +436,11 @@ class GitOpsApp(App):
         row = self.selected()
         if row is not None:
             self.push_screen(HistoryScreen(self.service, row.view.app.name, self.read_only))
+
+    def action_details(self) -> None:
+        row = self.selected()
+        if row is not None:
+            self.push_screen(DetailsScreen(row.view))
 
     def action_revert(self) -> None:
         self.notify("open the history (h), select a commit, then press R")

@@ -23,6 +23,7 @@ KEYS: tuple[Key, ...] = (
     Key("S", "suspend", "Suspend auto-sync", mutating=True),
     Key("d", "diff", "Diff"),
     Key("h", "history", "History"),
+    Key("i", "details", "Details"),
     Key("r", "refresh", "Refresh"),
     Key("e", "edit_secret", "Sealed secret", mutating=True, show=False),
     Key("slash", "filter", "Filter", show=True),

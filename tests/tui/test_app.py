@@ -195,3 +195,21 @@ async def test_read_only_refuses_s(api_client, repo: Repo, make_service) -> None
         assert "read-only" in status_line(app)
         apps = client.AppsV1Api(api_client).list_namespaced_deployment(repo.ns)
         assert apps.items == []
+
+
+async def test_a_render_error_is_a_line_on_the_app_and_i_shows_it_in_full(
+    repo: Repo, make_service
+) -> None:
+    (repo.work / "shop" / "broken.yaml").write_text("kind: ConfigMap\nmetadata: a: b\n")
+    repo.commit("shop: a broken manifest")
+    app = GitOpsApp(make_service(repo))
+    async with app.run_test(size=SIZE) as pilot:
+        r = await wait_for(pilot, lambda: row(app, repo.app), "the app row")
+        assert "Unknown" in r[2]
+        detail = str(app.query_one("#app-detail", Static).render())
+        assert "✘ shop/broken.yaml:2: invalid YAML" in detail
+        await pilot.press("i")
+        await wait_for(pilot, lambda: app.screen.id == "details-modal", "the details")
+        body = str(app.screen.query_one("#details-body", Static).render())
+        assert "shop/broken.yaml:2: invalid YAML: mapping values are not allowed" in body
+        assert "declared in gitops-tui.yaml" in body and "auto-sync on" in body
