@@ -282,6 +282,7 @@ def _repo_args(p: argparse.ArgumentParser, cluster: bool = True) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     from gitops_tui.localcluster import default_dir
+    from gitops_tui.secrets.cli import add_parsers as add_secret_parsers
 
     parser = argparse.ArgumentParser(
         prog="gitops-tui", description="GitOps for Kubernetes, from the terminal."
@@ -365,12 +366,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="the TUI on a local control plane and a sample repository")
     p.add_argument("--dir", type=Path, help="keep the demo's files here (default: a temp dir)")
     p.set_defaults(func=cmd_demo)
+    add_secret_parsers(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    # No command opens the UI on the repository in the current directory.
+    args = parser.parse_args(argv or ["tui"])
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
