@@ -26,6 +26,12 @@ from gitops_tui.reconcile.engine import Desired, Engine, SyncReport
 from gitops_tui.reconcile.state import StateStore
 from gitops_tui.render import Renderer
 from gitops_tui.render.images import with_images
+from gitops_tui.render.kustomize.load import load_documents
+from gitops_tui.render.plain import manifest_files
+from gitops_tui.secrets.cert import ControllerCert, open_cert
+from gitops_tui.secrets.commit import blob_id, commit_sealed_secret
+from gitops_tui.secrets.edit import SecretEdit, SecretFile
+from gitops_tui.secrets.keys import keys_from_cluster
 
 # Kinds that never take a namespace, for when discovery cannot tell (unknown kinds).
 CLUSTER_SCOPED = {
@@ -229,6 +235,75 @@ class Service:
                 StateStore(self.connect(), self.settings.control_namespace).event(record)
         except Exception:
             pass  # best effort: the local audit log has the record
+
+    # ---- sealed secrets -------------------------------------------------------------
+    def sealed_secrets(self, app: App) -> list[SecretFile]:
+        """The SealedSecret files among the paths the app reads, at the branch head."""
+        tree = self.repo.tree(self.repo.resolve(self.repo.branch))
+        out = []
+        for path in self.source_paths(app):
+            files = [path] if not tree.is_dir(path) else manifest_files(tree, path, True)
+            for file in files:
+                data = tree.read(file)
+                if b"SealedSecret" not in data:
+                    continue
+                try:
+                    docs = load_documents(data, file)
+                except GitOpsError:
+                    continue
+                for doc in docs:
+                    if doc.get("kind") == "SealedSecret":
+                        meta = doc.get("metadata") or {}
+                        ns = meta.get("namespace") or app.namespace
+                        out.append(SecretFile(file, str(meta.get("name")), ns))
+        return sorted(set(out), key=lambda f: (f.path, f.name))
+
+    def open_secret(self, file: SecretFile) -> SecretEdit:
+        repo = self.repo
+        repo.fetch()
+        head = repo.resolve(repo.branch)
+        data = repo.tree(head).read(file.path)
+        edit = SecretEdit(file, data, blob_id(repo, file.path, head))
+        edit.parsed()  # a file that is no SealedSecret fails here, before any editing
+        return edit
+
+    def seal_cert(self) -> ControllerCert:
+        """The controller's public certificate, through the API server (cached)."""
+        return open_cert(None, api=self.connect(), cache=self.settings.cache_path / "certs")
+
+    def save_secret(self, edit: SecretEdit) -> str:
+        """Seal what changed, commit it to the repository and push; the reconciler then
+        rolls it out. Only key names reach the audit log."""
+        if not edit.dirty:
+            raise GitOpsError("nothing to save")
+        content = edit.render(self.seal_cert().public_key)
+        keys = edit.changed_keys
+        sha = commit_sealed_secret(
+            self.repo,
+            edit.file.path,
+            content,
+            namespace=edit.file.namespace,
+            name=edit.file.name,
+            keys=keys,
+            expected_blob=edit.blob,
+        )
+        edit.clear()
+        record = AuditRecord(
+            "secret", "*", self.who, f"sealed {edit.file.ref} keys: {', '.join(keys)}", sha
+        )
+        self.audit.append(record)
+        self._event(record)
+        return sha
+
+    def reveal(self, edit: SecretEdit, key: str) -> bytes:
+        """One value in clear, with the controller's private keys; always audited."""
+        ss = edit.parsed()
+        keys = keys_from_cluster(self.connect())
+        value = ss.unseal(keys)[key]
+        record = AuditRecord("reveal", "*", self.who, f"revealed {edit.file.ref} key {key}")
+        self.audit.append(record)
+        self._event(record)
+        return value
 
     # ---- cluster ------------------------------------------------------------------
     def connect(self):

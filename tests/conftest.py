@@ -65,4 +65,4 @@ def namespace(api_client) -> Iterator[str]:
 
 
 # A real Git repo with one app, and services on it: for the cluster and TUI tests.
-from tests.support import make_service, repo  # noqa: E402, F401
+from tests.support import make_service, repo, sealed_secrets  # noqa: E402, F401

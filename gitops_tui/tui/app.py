@@ -26,6 +26,7 @@ from gitops_tui.tui.screens.diff import DiffScreen
 from gitops_tui.tui.screens.help import HelpScreen
 from gitops_tui.tui.screens.history import HistoryScreen
 from gitops_tui.tui.screens.modals import Confirm, PauseModal
+from gitops_tui.tui.screens.secret import SecretScreen, pick
 from gitops_tui.tui.threads import ui_call
 
 APP_COLUMNS = ("NAME", "DESTINATION", "SYNC", "HEALTH", "SELF-HEAL", "REVISION", "LAST SYNC")
@@ -454,10 +455,34 @@ class GitOpsApp(App):
             self.poller.fetch_now()
 
     def action_edit_secret(self) -> None:
-        if self._guard("edit_secret") is not None:
-            self.notify(
-                "the sealed-secret editor is not available in this version", severity="warning"
-            )
+        row = self.selected()
+        if row is None:
+            self.notify("no application selected" if self.ready else "still loading…")
+            return
+        # The highlighted resource when it is a SealedSecret, else the app's only one.
+        table = self.query_one("#resources", DataTable)
+        diffs = row.view.diffs
+        highlighted = None
+        if self.focused is table and 0 <= table.cursor_row < len(diffs):
+            ref = diffs[table.cursor_row].ref
+            highlighted = (ref.kind, ref.name)
+        self.open_secret(row.view.app.name, highlighted)
+
+    @work(thread=True, group="actions")
+    def open_secret(self, name: str, highlighted: tuple[str, str] | None) -> None:
+        try:
+            files = self.service.sealed_secrets(self.service.app(name))
+            file = pick(files, highlighted)
+            if file is None:
+                what = "no SealedSecret" if not files else "several SealedSecrets"
+                hint = "" if not files else " (highlight one in the resources pane)"
+                self.ui_call(self.notify, f"{name}: {what}{hint}", severity="warning")
+                return
+            edit = self.service.open_secret(file)
+        except GitOpsError as e:
+            self.ui_call(self.notify, f"{name}: {e}", severity="error", timeout=10)
+            return
+        self.ui_call(self.push_screen, SecretScreen(self.service, edit, self.read_only))
 
     def action_filter(self) -> None:
         box = self.query_one("#filter", Input)

@@ -25,7 +25,7 @@ KEYS: tuple[Key, ...] = (
     Key("h", "history", "History"),
     Key("i", "details", "Details"),
     Key("r", "refresh", "Refresh"),
-    Key("e", "edit_secret", "Sealed secret", mutating=True, show=False),
+    Key("e", "edit_secret", "Sealed secret"),
     Key("slash", "filter", "Filter", show=True),
     Key("question_mark", "help", "Help"),
     Key("q", "quit", "Quit"),

@@ -16,7 +16,6 @@ import os
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,9 +32,6 @@ from gitops_tui.cluster.request import call
 from gitops_tui.config import cache_dir
 from gitops_tui.git.repo import GitRepo
 from gitops_tui.git.revert import Identity, PushRejected
-from gitops_tui.localcluster import BuildError, ClusterError, LocalCluster
-from gitops_tui.localcluster.build import SealedSecretsBinaries, ensure_sealed_secrets
-from gitops_tui.localcluster.sealedsecrets import SealedSecretsController
 from gitops_tui.secrets.cert import CertError, Controller, cache_path, cert_from_cluster
 from gitops_tui.secrets.commit import FileChanged, blob_id, commit_sealed_secret
 from gitops_tui.secrets.keys import keys_from_cluster
@@ -44,59 +40,11 @@ from gitops_tui.secrets.sealedsecret import (
     NAMESPACE_WIDE_ANNOTATION,
     SealedSecret,
 )
-from tests.support import Repo, git, poll
+from tests.support import Repo, Running, git, poll, unavailable
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 DEADLINE = 30.0
 REVIEWER = Identity("Rita Reviewer", "rita@example.com")
-
-
-def _unavailable(reason: str) -> None:
-    # In CI a missing controller must fail the run, never turn it green by skipping.
-    if IN_CI:
-        pytest.fail(f"sealed-secrets controller unavailable under CI=true: {reason}", pytrace=False)
-    pytest.skip(f"sealed-secrets controller unavailable: {reason}")
-
-
-@dataclass
-class Running:
-    controller: SealedSecretsController
-    binaries: SealedSecretsBinaries
-    kubeconfig: Path
-    proxy_error: str = ""  # why the service proxy path is not set up, if it is not
-
-    @property
-    def seal_from(self) -> list[str]:
-        """Where `seal` takes the cert: the cluster (service proxy), else the controller URL."""
-        if self.proxy_error:
-            return ["--cert", self.controller.cert_url]
-        return ["--kubeconfig", str(self.kubeconfig)]
-
-
-@pytest.fixture(scope="session")
-def sealed_secrets(
-    local_cluster: LocalCluster, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Running]:
-    try:
-        bins = ensure_sealed_secrets()
-    except BuildError as e:
-        _unavailable(str(e))
-    controller = SealedSecretsController(
-        local_cluster.kubeconfig, tmp_path_factory.mktemp("sealed-secrets"), binaries=bins
-    )
-    try:
-        controller.start()
-    except ClusterError as e:
-        _unavailable(str(e))
-    try:
-        running = Running(controller, bins, local_cluster.kubeconfig)
-        try:
-            controller.expose()
-        except ClusterError as e:
-            running.proxy_error = str(e)
-        yield running
-    finally:
-        controller.stop()
 
 
 @dataclass
@@ -255,7 +203,7 @@ def test_cert_through_the_service_proxy_and_its_cache(
     sealed_secrets: Running, api_client, tmp_path: Path, namespace: str
 ) -> None:
     if sealed_secrets.proxy_error:
-        _unavailable(f"no service proxy path: {sealed_secrets.proxy_error}")
+        unavailable(f"no service proxy path: {sealed_secrets.proxy_error}")
     cert = cert_from_cluster(api_client, Controller(), cache=tmp_path)
     assert not cert.warnings and cert.not_after > dt.datetime.now(dt.UTC)
     # The cert is the newest private key's.
