@@ -276,7 +276,8 @@ class Service:
         rolls it out. Only key names reach the audit log."""
         if not edit.dirty:
             raise GitOpsError("nothing to save")
-        content = edit.render(self.seal_cert().public_key)
+        private = keys_from_cluster(self.connect()) if edit.needs_private_keys else ()
+        content = edit.render(self.seal_cert().public_key, private)
         keys = edit.changed_keys
         sha = commit_sealed_secret(
             self.repo,
@@ -287,12 +288,13 @@ class Service:
             keys=keys,
             expected_blob=edit.blob,
         )
-        edit.clear()
+        scope = f" (scope now {edit.scope})" if edit.scope else ""
         record = AuditRecord(
-            "secret", "*", self.who, f"sealed {edit.file.ref} keys: {', '.join(keys)}", sha
+            "secret", "*", self.who, f"sealed {edit.file.ref} keys: {', '.join(keys)}{scope}", sha
         )
         self.audit.append(record)
         self._event(record)
+        edit.clear()
         return sha
 
     def reveal(self, edit: SecretEdit, key: str) -> bytes:

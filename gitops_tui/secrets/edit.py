@@ -6,10 +6,13 @@ after a save or a cancel. Saving re-seals only what changed.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from gitops_tui.secrets.crypto import Scope
+from gitops_tui.secrets.keys import PrivateKey
 from gitops_tui.secrets.sealedsecret import SealedSecret, SealError, check_key_name
 
 
@@ -34,6 +37,7 @@ class SecretEdit:
     values: dict[str, bytes] = field(default_factory=dict)  # new or replaced, plaintext
     removed: set[str] = field(default_factory=set)
     renamed: dict[str, str] = field(default_factory=dict)  # old -> new
+    scope: Scope | None = None  # a new scope: every value is re-sealed on save
 
     def parsed(self) -> SealedSecret:
         ss = SealedSecret.parse(self.original, self.file.path)
@@ -82,20 +86,38 @@ class SecretEdit:
 
     @property
     def changed_keys(self) -> list[str]:
+        if self.scope is not None:  # every value is sealed anew
+            return sorted(k for k, state in self.key_states() if state != "removed")
         return sorted({*self.values, *self.removed, *self.renamed, *self.renamed.values()})
 
     @property
     def dirty(self) -> bool:
-        return bool(self.values or self.removed or self.renamed)
+        return bool(self.values or self.removed or self.renamed or self.scope)
 
-    def render(self, public_key: rsa.RSAPublicKey) -> bytes:
-        """The file with the changes sealed in; untouched ciphertexts stay as they are."""
+    def set_scope(self, scope: Scope) -> None:
+        self.scope = None if scope is self.parsed().scope else scope
+
+    @property
+    def needs_private_keys(self) -> bool:
+        """A scope change re-seals every value: those not typed again must be opened."""
+        if self.scope is None:
+            return False
+        kept = {self.renamed.get(k, k) for k in self.parsed().keys if k not in self.removed}
+        return bool(kept - set(self.values))
+
+    def render(
+        self, public_key: rsa.RSAPublicKey, private_keys: Sequence[PrivateKey] = ()
+    ) -> bytes:
+        """The file with the changes sealed in; untouched ciphertexts stay as they are
+        (all are re-sealed on a scope change)."""
         ss = self.parsed()
         for old, new in self.renamed.items():
             ss.rename_key(old, new)
         if self.removed:
             ss.remove_keys(sorted(self.removed))
-        if self.values:
+        if self.scope is not None:
+            ss.change_scope(self.scope, public_key, values=self.values, private_keys=private_keys)
+        elif self.values:
             ss.set_values(self.values, public_key)
         return ss.serialize()
 
@@ -103,3 +125,4 @@ class SecretEdit:
         self.values.clear()
         self.removed.clear()
         self.renamed.clear()
+        self.scope = None

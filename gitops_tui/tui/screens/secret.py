@@ -18,6 +18,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, DataTable, Footer, Input, Label, Static
 
 from gitops_tui.errors import GitOpsError
+from gitops_tui.secrets.crypto import Scope
 from gitops_tui.secrets.edit import SecretEdit, SecretFile
 from gitops_tui.tui.screens.modals import Confirm
 from gitops_tui.tui.threads import ui_call
@@ -107,6 +108,7 @@ class SecretScreen(Screen[None]):
         Binding("c", "change", "Change value"),
         Binding("x", "remove", "Remove key"),
         Binding("n", "rename", "Rename"),
+        Binding("o", "scope", "Scope"),
         Binding("v", "reveal", "Reveal"),
         Binding("ctrl+s", "save", "Seal & push"),
         Binding("escape", "back", "Back"),
@@ -132,9 +134,10 @@ class SecretScreen(Screen[None]):
         ss = self.edit.parsed()
         f = self.edit.file
         template = ss.template
+        scope = f"{ss.scope}" + (f" → {self.edit.scope}" if self.edit.scope else "")
         self.query_one("#secret-title", Static).update(
             Text(
-                f"sealed secret {f.ref}  scope {ss.scope}  type {template.type or 'Opaque'}"
+                f"sealed secret {f.ref}  scope {scope}  type {template.type or 'Opaque'}"
                 f"  file {f.path}" + ("  (unsaved changes)" if self.edit.dirty else "")
             )
         )
@@ -150,8 +153,16 @@ class SecretScreen(Screen[None]):
         self.query_one("#secret-detail", Static).update(
             "\n".join(
                 [
-                    "a add · c change · x remove · n rename · v reveal (audited) · "
+                    "a add · c change · x remove · n rename · o scope · v reveal (audited) · "
                     "ctrl+s seal, commit and push",
+                    *(
+                        [
+                            "a new scope re-seals every value: values not typed again are "
+                            "opened with the controller's private keys on save"
+                        ]
+                        if self.edit.needs_private_keys
+                        else []
+                    ),
                     *warnings,
                 ]
             )
@@ -209,6 +220,14 @@ class SecretScreen(Screen[None]):
                 self._apply(self.edit.rename, sel[0], new)
 
         self.app.push_screen(NameModal(f"Rename {sel[0]}", sel[0]), done)
+
+    def action_scope(self) -> None:
+        if self._refuse():
+            return
+        order = list(Scope)
+        current = self.edit.scope or self.edit.parsed().scope
+        self.edit.set_scope(order[(order.index(current) + 1) % len(order)])
+        self._fill()
 
     def action_reveal(self) -> None:
         if (sel := self._selected()) is None:
