@@ -18,7 +18,7 @@ $(INSTALLED): pyproject.toml
 # kube-apiserver, kube-controller-manager, etcd and the sealed-secrets controller and
 # kubeseal (the judges of our sealing), built from Go modules once and cached.
 binaries: $(INSTALLED)
-	$(BIN)/python -m gitops_tui.localcluster.build --sealed-secrets
+	$(BIN)/python -m gitops_tui.localcluster --sealed-secrets
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .

@@ -54,6 +54,7 @@ def _service(args: argparse.Namespace):
         context=getattr(args, "context", None),
         control_namespace=getattr(args, "namespace", DEFAULT_CONTROL_NAMESPACE),
         read_only=getattr(args, "read_only", False),
+        sealed_cert=getattr(args, "cert", None),
     )
     return Service(settings)
 
@@ -292,6 +293,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("tui", help="open the terminal UI (the default)")
     _repo_args(p)
     p.add_argument("--read-only", action="store_true", help="disable every mutating key")
+    p.add_argument(
+        "--cert", help="sealed-secrets certificate, a PEM file or URL (default: from the cluster)"
+    )
     p.set_defaults(func=cmd_tui)
 
     p = sub.add_parser("apps", help="list the applications the repository declares")

@@ -25,6 +25,9 @@ class Settings:
     read_only: bool = False
     fetch_interval: float = 60.0
     cache: Path | None = None
+    # The sealed-secrets certificate: a PEM file or URL; None fetches it from the
+    # controller through the API server.
+    sealed_cert: str | None = None
 
     @property
     def cache_path(self) -> Path:

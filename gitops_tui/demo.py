@@ -9,6 +9,7 @@ bumps the payment-service image, so there is always something to diff and revert
 from __future__ import annotations
 
 import os
+import secrets
 import subprocess
 import textwrap
 from dataclasses import dataclass
@@ -353,7 +354,7 @@ SEALED_DB = _y(
 )
 
 
-def _stages() -> list[tuple[Author, str, str, dict[str, str | None]]]:
+def _stages(sealed_db: str = SEALED_DB) -> list[tuple[Author, str, str, dict[str, str | None]]]:
     """(author, date, message, files) in history order; None deletes a file."""
     api, pay = "api-service", "payment-service"
     return [
@@ -470,7 +471,7 @@ def _stages() -> list[tuple[Author, str, str, dict[str, str | None]]]:
             "2026-11-19T15:30:00+01:00",
             "payment-service: database credentials as a SealedSecret",
             {
-                f"environments/production/{pay}/sealed-db.yaml": SEALED_DB,
+                f"environments/production/{pay}/sealed-db.yaml": sealed_db,
                 f"environments/production/{pay}/kustomization.yaml": _overlay(
                     pay,
                     "production",
@@ -554,8 +555,29 @@ def commit(
     return git(repo, "rev-parse", "HEAD").strip()
 
 
-def write_sample_repo(dest: str | Path) -> Path:
-    """Write the sample repository (a Git work tree on branch main) into `dest`."""
+def sealed_db_for(public_key) -> str:
+    """The sample's database credentials sealed for a real controller. The password is
+    random and never stored: reveal it in the editor (audited) to read it."""
+    from gitops_tui.secrets.crypto import Scope
+    from gitops_tui.secrets.sealedsecret import seal
+
+    values = {"DB_USER": b"payments", "DB_PASSWORD": secrets.token_urlsafe(18).encode()}
+    ss = seal(
+        values,
+        namespace="shop-production",
+        name="payment-db",
+        scope=Scope.STRICT,
+        public_key=public_key,
+    )
+    values.clear()
+    return "# payment-service database credentials, sealed for the cluster\n" + (
+        ss.serialize().decode()
+    )
+
+
+def write_sample_repo(dest: str | Path, public_key=None) -> Path:
+    """Write the sample repository (a Git work tree on branch main) into `dest`. With
+    a controller's public key, its SealedSecret is sealed for that controller."""
     dest = Path(dest)
     if (dest / ".git").exists():
         return dest
@@ -563,6 +585,7 @@ def write_sample_repo(dest: str | Path) -> Path:
     git(dest, "init", "--quiet", "--initial-branch=main")
     git(dest, "config", "user.name", "Shop Platform")
     git(dest, "config", "user.email", "platform@example.com")
-    for author, date, message, files in _stages():
+    sealed = sealed_db_for(public_key) if public_key is not None else SEALED_DB
+    for author, date, message, files in _stages(sealed):
         commit(dest, author, date, message, files)
     return dest

@@ -12,9 +12,9 @@ from gitops_tui.demo import write_sample_repo
 from gitops_tui.localcluster import LocalCluster, default_dir
 
 
-def prepare(workdir: Path) -> tuple[Path, Path]:
+def prepare(workdir: Path, public_key=None) -> tuple[Path, Path]:
     """The sample repo as a bare 'remote' (reverts push there) and its work tree."""
-    work = write_sample_repo(workdir / "gitops-work")
+    work = write_sample_repo(workdir / "gitops-work", public_key)
     origin = workdir / "gitops.git"
     if not origin.exists():
         subprocess.run(["git", "clone", "--quiet", "--bare", str(work), str(origin)], check=True)
@@ -32,7 +32,28 @@ def sync_all(service) -> None:
         print(f"  {name}: {state}", file=sys.stderr)
 
 
+def start_controller(cluster: LocalCluster, workdir: Path):
+    """The real sealed-secrets controller, so that `e` seals for a controller that
+    unseals; the demo goes on without it, saying why."""
+    from gitops_tui.localcluster.build import BuildError, ensure_sealed_secrets
+    from gitops_tui.localcluster.sealedsecrets import SealedSecretsController
+
+    try:
+        controller = SealedSecretsController(
+            cluster.kubeconfig, workdir / "sealed-secrets", binaries=ensure_sealed_secrets()
+        ).start()
+    except (BuildError, RuntimeError, OSError) as e:
+        print(f"sealed-secrets controller not started: {e}", file=sys.stderr)
+        return None
+    try:
+        controller.expose()  # the API server's service proxy, as kubeseal uses
+    except (RuntimeError, OSError) as e:
+        print(f"controller reachable at {controller.url} only: {e}", file=sys.stderr)
+    return controller
+
+
 def run_demo(dir: Path | None = None) -> int:
+    from gitops_tui.secrets.cert import open_cert
     from gitops_tui.service import Service
     from gitops_tui.tui.app import GitOpsApp
 
@@ -44,16 +65,29 @@ def run_demo(dir: Path | None = None) -> int:
         cluster.down()  # whatever a killed earlier demo left half-running
         print("starting the local control plane…", file=sys.stderr)
         cluster = LocalCluster(cluster.dir).up()
-    _, origin = prepare(workdir)
+    (workdir / "sealed-secrets").mkdir(exist_ok=True)
+    controller = start_controller(cluster, workdir)
+    cert = None
+    if controller is not None:
+        cert = None if controller.exposed else controller.cert_url
+        public_key = open_cert(controller.cert_url).public_key
+    _, origin = prepare(workdir, public_key if controller is not None else None)
     print(f"sample repository: {origin}\nkubeconfig: {cluster.kubeconfig}", file=sys.stderr)
     service = Service(
-        Settings(repo=str(origin), kubeconfig=cluster.kubeconfig, cache=workdir / "cache")
+        Settings(
+            repo=str(origin),
+            kubeconfig=cluster.kubeconfig,
+            cache=workdir / "cache",
+            sealed_cert=cert,
+        )
     )
     try:
         sync_all(service)
         GitOpsApp(service).run()
     finally:
         service.close()
+        if controller is not None:
+            controller.stop()
         if started:
             cluster.down()
     return 0

@@ -269,7 +269,9 @@ class Service:
 
     def seal_cert(self) -> ControllerCert:
         """The controller's public certificate, through the API server (cached)."""
-        return open_cert(None, api=self.connect(), cache=self.settings.cache_path / "certs")
+        spec = self.settings.sealed_cert
+        api = None if spec else self.connect()
+        return open_cert(spec, api=api, cache=self.settings.cache_path / "certs")
 
     def save_secret(self, edit: SecretEdit) -> str:
         """Seal what changed, commit it to the repository and push; the reconciler then

@@ -1,0 +1,5 @@
+"""`python -m gitops_tui.localcluster [--sealed-secrets]`: build and cache the binaries."""
+
+from gitops_tui.localcluster.build import main
+
+raise SystemExit(main())
