@@ -37,14 +37,7 @@ def ago(iso: str, now: dt.datetime | None = None) -> str:
     if not iso:
         return "never"
     then = dt.datetime.fromisoformat(iso)
-    secs = int(((now or dt.datetime.now(dt.UTC)) - then).total_seconds())
-    if secs < 60:
-        return f"{max(secs, 0)}s ago"
-    if secs < 3600:
-        return f"{secs // 60}m ago"
-    if secs < 86400:
-        return f"{secs // 3600}h ago"
-    return f"{secs // 86400}d ago"
+    return ago_seconds(((now or dt.datetime.now(dt.UTC)) - then).total_seconds())
 
 
 def ago_seconds(secs: float) -> str:
@@ -53,7 +46,9 @@ def ago_seconds(secs: float) -> str:
         return f"{max(secs, 0)}s ago"
     if secs < 3600:
         return f"{secs // 60}m ago"
-    return f"{secs // 3600}h ago"
+    if secs < 86400:
+        return f"{secs // 3600}h ago"
+    return f"{secs // 86400}d ago"
 
 
 def local_hhmm(iso: str) -> str:

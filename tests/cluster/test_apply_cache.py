@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 import uuid
 
 import pytest
@@ -14,17 +13,7 @@ from gitops_tui.cluster.cache import LiveCache
 from gitops_tui.cluster.discovery import Discovery
 from gitops_tui.cluster.request import count_requests
 from gitops_tui.model import TRACKING_ANNOTATION, TRACKING_LABEL, ObjectRef
-
-DEADLINE = 20.0
-
-
-def poll(fn, what: str, deadline: float = DEADLINE):
-    end = time.monotonic() + deadline
-    while time.monotonic() < end:
-        if result := fn():
-            return result
-        time.sleep(0.05)
-    pytest.fail(f"timed out after {deadline}s waiting for {what}")
+from tests.support import poll
 
 
 def deployment(name: str, ns: str, replicas: int = 1, image: str = "example/app:1") -> dict:
