@@ -55,6 +55,7 @@ def _service(args: argparse.Namespace):
         control_namespace=getattr(args, "namespace", DEFAULT_CONTROL_NAMESPACE),
         read_only=getattr(args, "read_only", False),
         sealed_cert=getattr(args, "cert", None),
+        fetch_interval=getattr(args, "fetch_interval", None) or 60.0,
     )
     return Service(settings)
 
@@ -295,6 +296,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--read-only", action="store_true", help="disable every mutating key")
     p.add_argument(
         "--cert", help="sealed-secrets certificate, a PEM file or URL (default: from the cluster)"
+    )
+    p.add_argument(
+        "--fetch-interval", type=float, default=60.0, help="Git fetch interval, seconds (60)"
     )
     p.set_defaults(func=cmd_tui)
 

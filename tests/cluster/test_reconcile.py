@@ -7,6 +7,7 @@ import time
 
 from kubernetes import client
 
+from gitops_tui.cluster.request import count_requests
 from gitops_tui.model import TRACKING_LABEL
 from gitops_tui.reconcile.daemon import Poller
 from gitops_tui.reconcile.engine import FLAP_LIMIT
@@ -293,3 +294,15 @@ def test_a_follower_hands_sync_to_the_leader(api_client, repo, make_service):
     )
     assert "requested by" in syncs[-1].message and engine.who in syncs[-1].message
     assert poll(lambda: not leader.engine.state(repo.app).requests, "the request cleared")
+
+
+def test_a_no_op_reconcile_asks_the_api_server_nothing(repo, make_service):
+    svc = make_service(repo)
+    engine = svc.start_engine(elect=False)  # no lease renewals in the count
+    assert svc.sync(repo.app).ok
+    poll(lambda: engine.view(repo.app).sync_status == "Synced", "Synced")
+    counter = count_requests(engine.api)
+    for _ in range(20):
+        view = engine.submit(engine.view, repo.app).result()
+        assert view.sync_status == "Synced" and len(view.diffs) == 3
+    assert counter.count == 0
