@@ -323,6 +323,11 @@ class Service:
         return self._cluster
 
     @property
+    def reached_cluster(self) -> bool:
+        """Whether the API server has answered (its version is known)."""
+        return self._cluster is not None and self._cluster.version != "unknown"
+
+    @property
     def who(self) -> str:
         return operator_identity(self._cluster.user if self._cluster else "")
 

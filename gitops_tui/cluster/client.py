@@ -8,6 +8,7 @@ from pathlib import Path
 from kubernetes import client, config
 from kubernetes.config.config_exception import ConfigException
 
+from gitops_tui.cluster.request import root_reason
 from gitops_tui.errors import GitOpsError
 
 
@@ -59,5 +60,4 @@ def server_version(api: client.ApiClient) -> str:
 def _short(e: Exception) -> str:
     if isinstance(e, client.ApiException):
         return f"HTTP {e.status} {e.reason}"
-    text = str(e)
-    return text.splitlines()[0][:200] if text else type(e).__name__
+    return root_reason(e)

@@ -43,13 +43,24 @@ def count_requests(api: client.ApiClient) -> RequestCounter:
     return counter
 
 
+def root_reason(e: Exception) -> str:
+    """The innermost cause of a urllib3 error (MaxRetryError → NewConnectionError →
+    OSError), which is what an operator can act on: "Connection refused"."""
+    while isinstance(inner := getattr(e, "reason", None), Exception):
+        e = inner
+    if isinstance(e.__context__, OSError) and not isinstance(e, OSError):
+        e = e.__context__
+    if isinstance(e, OSError) and e.strerror:
+        return e.strerror
+    text = str(e)
+    return text.splitlines()[0][:160] if text else type(e).__name__
+
+
 class ClusterUnreachable(GitOpsError):
     """No answer from the API server (down, restarting, or the network is gone)."""
 
     def __init__(self, server: str, cause: Exception) -> None:
-        reason = getattr(cause, "reason", None) or cause
-        text = str(reason).splitlines()[0][:160] if str(reason) else type(cause).__name__
-        super().__init__(f"API server {server} unreachable: {text}")
+        super().__init__(f"API server {server} unreachable: {root_reason(cause)}")
 
 
 def send(

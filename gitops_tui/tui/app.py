@@ -8,6 +8,7 @@ worker thread and paints it. Nothing on the event loop waits for the network or 
 from __future__ import annotations
 
 import datetime as dt
+import threading
 import time
 from dataclasses import dataclass
 
@@ -31,6 +32,7 @@ from gitops_tui.tui.threads import ui_call
 
 APP_COLUMNS = ("NAME", "DESTINATION", "SYNC", "HEALTH", "SELF-HEAL", "REVISION", "LAST SYNC")
 REPAINT_EVERY = 5.0  # seconds
+CONNECT_RETRY, CONNECT_RETRY_MAX = 5.0, 60.0  # seconds between connection attempts
 STALE_FETCH = 5.0  # seconds a fetch may take before the status bar says so
 RES_COLUMNS = ("KIND", "NAMESPACE", "NAME", "SYNC", "HEALTH")
 
@@ -68,6 +70,7 @@ class GitOpsApp(App):
         self.ready = False
         self._pending: set[str] = set()
         self.last_error = ""
+        self._stopping = threading.Event()
 
     # ---- layout ---------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -94,21 +97,31 @@ class GitOpsApp(App):
     def start_backend(self) -> None:
         from gitops_tui.reconcile.daemon import Poller
 
-        try:
-            info = self.service.cluster()
-            text = f"cluster: {info.context}  {info.server}  Kubernetes {info.version}"
-        except GitOpsError as e:
-            self.ui_call(self._set_cluster, f"cluster: ✘ {e}")
-            self.ui_call(self.notify, str(e), severity="error", timeout=15)
-            return
-        self.ui_call(self._set_cluster, text)
-        try:
-            engine = self.service.start_engine(
-                elect=not self.read_only, on_change=lambda app: self.post_message(AppChanged(app))
-            )
-        except GitOpsError as e:
-            self.ui_call(self.notify, str(e), severity="error", timeout=15)
-            self.ui_call(self._set_status, f"repo: ✘ {e}")
+        # The API server or the remote may be down when the UI opens: keep trying, and
+        # say so, rather than leave a dead screen.
+        delay, said = CONNECT_RETRY, ""
+        while not self._stopping.is_set():
+            try:
+                info = self.service.cluster()
+                self.ui_call(
+                    self._set_cluster,
+                    f"cluster: {info.context}  {info.server}  Kubernetes {info.version}",
+                )
+                engine = self.service.start_engine(
+                    elect=not self.read_only,
+                    on_change=lambda app: self.post_message(AppChanged(app)),
+                )
+                break
+            except GitOpsError as e:
+                target = self._set_status if self.service.reached_cluster else self._set_cluster
+                prefix = "cluster" if target == self._set_cluster else "repo"
+                self.ui_call(target, f"{prefix}: ✘ {e}  (retrying every {delay:.0f}s)")
+                if str(e) != said:
+                    self.ui_call(self.notify, str(e), severity="error", timeout=15)
+                    said = str(e)
+                self._stopping.wait(delay)
+                delay = min(delay * 2, CONNECT_RETRY_MAX)
+        else:
             return
         self.poller = Poller(self.service, self.fetch_interval, on_error=self._poll_error)
         self.poller.start()
@@ -121,6 +134,7 @@ class GitOpsApp(App):
         return ui_call(self, fn, *args, **kwargs)
 
     def on_unmount(self) -> None:
+        self._stopping.set()
         if self.poller is not None:
             # No join here: a fetch may hang, and the UI must close at once.
             self.poller.stopped.set()

@@ -213,3 +213,25 @@ async def test_a_render_error_is_a_line_on_the_app_and_i_shows_it_in_full(
         body = str(app.screen.query_one("#details-body", Static).render())
         assert "shop/broken.yaml:2: invalid YAML: mapping values are not allowed" in body
         assert "declared in gitops-tui.yaml" in body and "auto-sync on" in body
+
+
+async def test_the_ui_waits_for_an_api_server_that_is_down_and_connects(
+    local_cluster, repo: Repo, make_service
+) -> None:
+    svc = make_service(repo)
+    local_cluster.stop_apiserver()
+    try:
+        app = GitOpsApp(svc)
+        async with app.run_test(size=SIZE) as pilot:
+            line = await wait_for(
+                pilot,
+                lambda: "retrying" in (t := str(app.query_one("#cluster", Static).render())) and t,
+                "the error line",
+            )
+            assert "✘" in line and "Connection refused" in line
+            local_cluster.start_apiserver()
+            await wait_for(pilot, lambda: row(app, repo.app), "the apps once it is back", 40)
+            assert "Kubernetes v1.36.3" in str(app.query_one("#cluster", Static).render())
+    finally:
+        if not local_cluster.running():
+            local_cluster.start_apiserver()

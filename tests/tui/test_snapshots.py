@@ -70,3 +70,33 @@ def test_history_of_the_sample_repo(snap_compare, tmp_path: Path, utc) -> None:
             await pilot.pause()
 
     assert snap_compare(OneScreen(screen), terminal_size=(110, 20), run_before=loaded)
+
+
+def test_main_screen_when_the_cluster_is_unreachable(snap_compare, tmp_path: Path) -> None:
+    """The operator's first screen when the API server is down: a clear line and a
+    notification, no traceback, the keys still there."""
+    fixed = Path("/tmp/gitops-tui-snapshot")  # a fixed path: it is shown on screen
+    subprocess.run(["rm", "-rf", str(fixed)], check=True)
+    work = write_sample_repo(fixed / "work")
+    origin = fixed / "origin.git"
+    subprocess.run(["git", "clone", "--quiet", "--bare", str(work), str(origin)], check=True)
+    kubeconfig = tmp_path / "kubeconfig"
+    # Port 9 (discard) on loopback: nothing listens, the connection is refused at once.
+    kubeconfig.write_text(
+        "apiVersion: v1\nkind: Config\ncurrent-context: down\n"
+        "clusters: [{name: down, cluster: {server: 'https://127.0.0.1:9'}}]\n"
+        "users: [{name: me, user: {token: x}}]\n"
+        "contexts: [{name: down, context: {cluster: down, user: me}}]\n"
+    )
+    service = Service(Settings(repo=str(origin), kubeconfig=kubeconfig, cache=tmp_path / "c"))
+
+    async def failed(pilot) -> None:
+        deadline = time.monotonic() + 30
+        while "✘" not in str(pilot.app.query_one("#cluster").render()):
+            assert time.monotonic() < deadline, "no error line"
+            await pilot.pause(0.05)
+        await pilot.pause()
+
+    from gitops_tui.tui.app import GitOpsApp
+
+    assert snap_compare(GitOpsApp(service), terminal_size=(110, 24), run_before=failed)
