@@ -198,13 +198,16 @@ class Service:
     def revert(self, sha: str, mainline: int | None = None) -> str:
         """git revert sha on the branch and push it; the apps roll back on their next sync."""
         repo = self.repo
-        repo.fetch()
-        new = git_revert.revert(repo, sha, None, mainline)
-        try:
-            git_revert.push(repo)
-        except GitOpsError:
-            repo.fetch()  # drop the unpushed revert: the branch is the remote's again
-            raise
+        # One critical section: a background fetch in between would reset the branch
+        # to the remote's tip and silently drop the revert before it is pushed.
+        with repo.lock:
+            repo.fetch()
+            new = git_revert.revert(repo, sha, None, mainline)
+            try:
+                git_revert.push(repo)
+            except GitOpsError:
+                repo.fetch()  # drop the unpushed revert: the branch is the remote's again
+                raise
         message = f"reverted {sha[:12]} as {new[:12]}: {repo.commit_subject(sha)}"
         for name in self.apps_touched(sha) or ["*"]:
             record = AuditRecord("revert", name, self.who, message, new)

@@ -64,5 +64,19 @@ def namespace(api_client) -> Iterator[str]:
     core.delete_namespace(name)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def git_identity() -> Iterator[None]:
+    """Commits made by the product (reverts, sealed secrets) need an author; a fresh CI
+    machine has no global git config, so the tests name one, as an operator would."""
+    keys = {"GIT_AUTHOR_NAME": "Test Operator", "GIT_AUTHOR_EMAIL": "operator@example.com"}
+    saved = {k: os.environ.get(k) for k in keys}
+    for k, v in keys.items():
+        os.environ.setdefault(k, v)
+    yield
+    for k, v in saved.items():
+        if v is None:
+            os.environ.pop(k, None)
+
+
 # A real Git repo with one app, and services on it: for the cluster and TUI tests.
 from tests.support import make_service, repo, sealed_secrets  # noqa: E402, F401

@@ -25,7 +25,9 @@ async def wait_for(pilot, fn, what: str, deadline: float = 20.0):
         if result:
             return result
         await pilot.pause(0.05)
-    pytest.fail(f"timed out after {deadline}s waiting for {what}")
+    # What the operator saw is the best clue to why.
+    notes = [str(n.message) for n in pilot.app._notifications]
+    pytest.fail(f"timed out after {deadline}s waiting for {what}; notifications: {notes}")
 
 
 def _safe(fn):
