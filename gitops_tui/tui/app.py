@@ -32,6 +32,7 @@ from gitops_tui.tui.threads import ui_call
 
 APP_COLUMNS = ("NAME", "DESTINATION", "SYNC", "HEALTH", "SELF-HEAL", "REVISION", "LAST SYNC")
 REPAINT_EVERY = 5.0  # seconds
+REPAINT_COALESCE = 0.1  # seconds: changes inside it become one repaint
 CONNECT_RETRY, CONNECT_RETRY_MAX = 5.0, 60.0  # seconds between connection attempts
 STALE_FETCH = 5.0  # seconds a fetch may take before the status bar says so
 RES_COLUMNS = ("KIND", "NAMESPACE", "NAME", "SYNC", "HEALTH")
@@ -69,6 +70,10 @@ class GitOpsApp(App):
         self.poller = None
         self.ready = False
         self._pending: set[str] = set()
+        self._pending_lock = threading.Lock()
+        self._message_in_flight = False
+        self._flush_timer = False
+        self._views_busy = False
         self.last_error = ""
         self._stopping = threading.Event()
 
@@ -108,8 +113,7 @@ class GitOpsApp(App):
                     f"cluster: {info.context}  {info.server}  Kubernetes {info.version}",
                 )
                 engine = self.service.start_engine(
-                    elect=not self.read_only,
-                    on_change=lambda app: self.post_message(AppChanged(app)),
+                    elect=not self.read_only, on_change=self._changed_from_thread
                 )
                 break
             except GitOpsError as e:
@@ -141,8 +145,11 @@ class GitOpsApp(App):
             self.poller.wake.set()
 
     def _repaint_all(self) -> None:
-        if self.rows:
-            self.refresh_views(sorted(self.rows))
+        with self._pending_lock:
+            self._pending.update(self.rows)
+        if not self._flush_timer:
+            self._flush_timer = True
+            self.set_timer(REPAINT_COALESCE, self._flush_pending)
 
     def _poll_error(self, message: str) -> None:
         self.last_error = message
@@ -170,17 +177,42 @@ class GitOpsApp(App):
 
     @work(thread=True, group="views")
     def refresh_views(self, names: list[str]) -> None:
-        self._refresh_views(names)
+        try:
+            self._refresh_views(names)
+        finally:
+            self.ui_call(self._views_done)
+
+    def _views_done(self) -> None:
+        self._views_busy = False
+        if self._pending and not self._flush_timer:
+            self._flush_timer = True
+            self.set_timer(REPAINT_COALESCE, self._flush_pending)
+
+    def _changed_from_thread(self, app: str) -> None:
+        """Called on reconciler and watch threads for every change: a sync of 2,000
+        objects makes thousands. They become one message, then one repaint at a time."""
+        with self._pending_lock:
+            self._pending.add(app)
+            if self._message_in_flight:
+                return
+            self._message_in_flight = True
+        self.post_message(AppChanged(app))
 
     @on(AppChanged)
     def _app_changed(self, message: AppChanged) -> None:
-        # Coalesce bursts (a sync touches many objects) into one repaint.
-        self._pending.add(message.app_name)
-        self.set_timer(0.05, self._flush_pending)
+        if not self._flush_timer:
+            self._flush_timer = True
+            self.set_timer(REPAINT_COALESCE, self._flush_pending)
 
     def _flush_pending(self) -> None:
-        if self._pending:
+        self._flush_timer = False
+        if self._views_busy:
+            return  # the running view worker flushes again when it is done
+        with self._pending_lock:
             names, self._pending = sorted(self._pending), set()
+            self._message_in_flight = False
+        if names:
+            self._views_busy = True
             self.refresh_views(names)
 
     # ---- painting (event loop only) ----------------------------------------------------
@@ -195,7 +227,8 @@ class GitOpsApp(App):
             self.rows[v.app.name] = Row(v, subjects.get(v.app.name, ""))
         for gone in set(self.rows) - set(all_names):
             del self.rows[gone]
-        self._fill_apps()
+        changed = {v.app.name for v in views}
+        self._fill_apps(changed)
         engine = self.service.engine
         role = "leader" if engine and engine.is_leader else "follower"
         if engine and not engine.is_leader and engine.leader.info.holder:
@@ -206,7 +239,8 @@ class GitOpsApp(App):
             f"repo: {self.service.settings.repo}  {head.branch}@{head.short} {head.subject[:40]}"
             f"  │ reconciler: {role}{self._fetch_text()}"
         )
-        self._fill_resources()
+        if self.selected_name() in changed:
+            self._fill_resources()
 
     def _fetch_text(self) -> str:
         """Last fetch age, a stale marker while a fetch hangs, and its last error."""
@@ -249,27 +283,37 @@ class GitOpsApp(App):
             "LAST SYNC": v.state.last_synced_at,
         }.get(self.sort_column or "NAME", name)
 
-    def _fill_apps(self) -> None:
+    def _cells(self, name: str) -> tuple:
+        row = self.rows[name]
+        v = row.view
+        rev = v.state.last_synced_revision
+        return (
+            name,
+            v.app.namespace or "-",
+            sync_text(v.sync_status),
+            health_text(str(v.health.status)),
+            heal_text(v.state.pause, v.app.self_heal),
+            f"{rev[:7]} {row.subject[:30]}" if rev else "-",
+            ago(v.state.last_synced_at),
+        )
+
+    def _fill_apps(self, changed: set[str] | None = None) -> None:
         table = self.query_one("#apps", DataTable)
+        order = self._visible()
+        if changed is not None and order == self.order:
+            # Same rows in the same order: update the changed ones in place, which
+            # keeps a repaint cheap while the reconciler is busy.
+            for name in changed.intersection(order):
+                for column, value in zip(APP_COLUMNS, self._cells(name), strict=True):
+                    table.update_cell(name, column, value, update_width=True)
+            return
         selected = self.selected_name()
         table.clear()
-        self.order = self._visible()
-        for name in self.order:
-            row = self.rows[name]
-            v = row.view
-            rev = v.state.last_synced_revision
-            table.add_row(
-                name,
-                v.app.namespace or "-",
-                sync_text(v.sync_status),
-                health_text(str(v.health.status)),
-                heal_text(v.state.pause, v.app.self_heal),
-                f"{rev[:7]} {row.subject[:30]}" if rev else "-",
-                ago(v.state.last_synced_at),
-                key=name,
-            )
-        if selected in self.order:
-            table.move_cursor(row=self.order.index(selected))
+        self.order = order
+        for name in order:
+            table.add_row(*self._cells(name), key=name)
+        if selected in order:
+            table.move_cursor(row=order.index(selected))
 
     def selected_name(self) -> str | None:
         table = self.query_one("#apps", DataTable)
