@@ -63,11 +63,18 @@ async def test_e_edits_seals_pushes_and_the_controller_unseals(
         await wait_for(pilot, lambda: app.screen.id == "secret-screen", "back in the editor")
         assert [str(c) for c in keys.get_row_at(1)] == ["API_TOKEN", "new", "••••••••"]
         app.save_screenshot("editor.svg", str(tmp_path))
+        # A value can come from a file instead (a TLS key, say).
+        from_file = f"file-{uuid.uuid4().hex}"
+        (tmp_path / "tls.key").write_text(from_file)
+        await pilot.press("a")
+        await wait_for(pilot, lambda: app.screen.id == "secret-value-modal", "the value modal")
+        await pilot.press(*"TLS_KEY", "enter", "tab", *str(tmp_path / "tls.key"), "enter")
+        await wait_for(pilot, lambda: keys.row_count == 3, "the key from the file")
 
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: app.screen.id == "save-secret", "the save confirm")
         await pilot.press("y")
-        subject = f"secrets: update {repo.ns}/db (keys: API_TOKEN)"
+        subject = f"secrets: update {repo.ns}/db (keys: API_TOKEN, TLS_KEY)"
         await wait_for(
             pilot,
             lambda: git(repo.origin, "log", "-1", "--format=%s") == subject,
@@ -81,6 +88,7 @@ async def test_e_edits_seals_pushes_and_the_controller_unseals(
             deadline=40,
         )
         assert secret_value(api_client, repo.ns, "db", "DB_USER") == "shop"
+        assert secret_value(api_client, repo.ns, "db", "TLS_KEY") == from_file
 
     # The committed file kept its comment and the untouched ciphertext.
     committed = git(repo.origin, "show", "HEAD:shop/sealed-db.yaml")

@@ -8,6 +8,7 @@ read. Nothing is written until the operator confirms the save.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from rich.text import Text
 from textual import work
@@ -48,6 +49,8 @@ class ValueModal(ModalScreen[ValueInput | None]):
             yield Input(value=self.key, id="secret-key", disabled=not self.key_editable)
             yield Label("Value (masked; sealed on save, never written in clear)")
             yield Input(password=True, id="secret-value")
+            yield Label("…or read the value from a file (e.g. a TLS key)")
+            yield Input(placeholder="/path/to/file", id="secret-file")
             yield Static("", id="secret-error", classes="error")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("OK", variant="primary", id="yes")
@@ -61,8 +64,19 @@ class ValueModal(ModalScreen[ValueInput | None]):
         box = self.query_one("#secret-value", Input)
         value = box.value.encode()
         box.value = ""
+        error = self.query_one("#secret-error", Static)
+        path = self.query_one("#secret-file", Input).value.strip()
+        if path and value:
+            error.update("Give a value or a file, not both.")
+            return
+        if path:
+            try:
+                value = Path(path).expanduser().read_bytes()
+            except OSError as e:
+                error.update(f"cannot read {path}: {e.strerror or e}")
+                return
         if not key or not value:
-            self.query_one("#secret-error", Static).update("A key and a value are needed.")
+            error.update("A key and a value (or a non-empty file) are needed.")
             return
         self.dismiss(ValueInput(key, value))
 
