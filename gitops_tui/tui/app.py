@@ -12,10 +12,12 @@ import threading
 import time
 from dataclasses import dataclass
 
+from rich.cells import cell_len
 from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets.data_table import ColumnKey
 
 from gitops_tui.errors import GitOpsError
 from gitops_tui.health import object_health
@@ -74,6 +76,7 @@ class GitOpsApp(App):
         self._message_in_flight = False
         self._flush_timer = False
         self._views_busy = False
+        self._painted: dict[str, tuple] = {}  # the cells each app row shows now
         self.last_error = ""
         self._stopping = threading.Event()
 
@@ -216,11 +219,12 @@ class GitOpsApp(App):
             self.refresh_views(names)
 
     # ---- painting (event loop only) ----------------------------------------------------
+    # One-line widgets: a new text never changes the layout, so skip the relayout.
     def _set_cluster(self, text: str) -> None:
-        self.query_one("#cluster", Static).update(text)
+        self.query_one("#cluster", Static).update(text, layout=False)
 
     def _set_status(self, text: str) -> None:
-        self.query_one("#statusbar", Static).update(text)
+        self.query_one("#statusbar", Static).update(text, layout=False)
 
     def _paint(self, views: list, subjects: dict, head, all_names: list[str]) -> None:
         for v in views:
@@ -301,17 +305,27 @@ class GitOpsApp(App):
         table = self.query_one("#apps", DataTable)
         order = self._visible()
         if changed is not None and order == self.order:
-            # Same rows in the same order: update the changed ones in place, which
-            # keeps a repaint cheap while the reconciler is busy.
+            # Same rows in the same order: update only the cells that changed, which
+            # keeps a repaint cheap while the reconciler is busy. Re-measuring a column
+            # costs a pass over every row, so it happens only when a cell grows wider.
             for name in changed.intersection(order):
-                for column, value in zip(APP_COLUMNS, self._cells(name), strict=True):
-                    table.update_cell(name, column, value, update_width=True)
+                before = self._painted.get(name, ())
+                cells = self._cells(name)
+                for i, (column, value) in enumerate(zip(APP_COLUMNS, cells, strict=True)):
+                    if i < len(before) and before[i] == value:
+                        continue
+                    wider = cell_len(str(value)) > table.columns[ColumnKey(column)].content_width
+                    table.update_cell(name, column, value, update_width=wider)
+                self._painted[name] = cells
             return
         selected = self.selected_name()
         table.clear()
         self.order = order
+        self._painted = {}
         for name in order:
-            table.add_row(*self._cells(name), key=name)
+            cells = self._cells(name)
+            table.add_row(*cells, key=name)
+            self._painted[name] = cells
         if selected in order:
             table.move_cursor(row=order.index(selected))
 
@@ -326,6 +340,8 @@ class GitOpsApp(App):
         return self.rows.get(name) if name else None
 
     def _fill_resources(self) -> None:
+        if not self.is_running:
+            return  # a highlight still queued while the app closes
         table = self.query_one("#resources", DataTable)
         detail = self.query_one("#app-detail", Static)
         table.clear()
@@ -587,8 +603,8 @@ class GitOpsApp(App):
                 )
 
     async def action_quit(self) -> None:
-        if self.poller is not None:
-            self.poller.stop()
+        # on_unmount tells the poller to stop; joining it here could freeze the UI for
+        # as long as a slow fetch takes.
         self.exit()
 
 
