@@ -7,7 +7,6 @@ worker thread and paints it. Nothing on the event loop waits for the network or 
 
 from __future__ import annotations
 
-import datetime as dt
 import threading
 import time
 from dataclasses import dataclass
@@ -150,13 +149,14 @@ class GitOpsApp(App):
     def _repaint_all(self) -> None:
         with self._pending_lock:
             self._pending.update(self.rows)
-        if not self._flush_timer:
-            self._flush_timer = True
-            self.set_timer(REPAINT_COALESCE, self._flush_pending)
+        self._schedule_flush()
 
     def _poll_error(self, message: str) -> None:
+        # The status bar shows the error on every repaint; notify once per new error,
+        # not on every failed fetch.
+        if message != self.last_error:
+            self.ui_call(self.notify, message, severity="error", timeout=10)
         self.last_error = message
-        self.ui_call(self.notify, message, severity="error", timeout=10)
 
     def _refresh_views(self, names: list[str]) -> None:
         engine = self.service.engine
@@ -187,9 +187,8 @@ class GitOpsApp(App):
 
     def _views_done(self) -> None:
         self._views_busy = False
-        if self._pending and not self._flush_timer:
-            self._flush_timer = True
-            self.set_timer(REPAINT_COALESCE, self._flush_pending)
+        if self._pending:
+            self._schedule_flush()
 
     def _changed_from_thread(self, app: str) -> None:
         """Called on reconciler and watch threads for every change: a sync of 2,000
@@ -203,6 +202,9 @@ class GitOpsApp(App):
 
     @on(AppChanged)
     def _app_changed(self, message: AppChanged) -> None:
+        self._schedule_flush()
+
+    def _schedule_flush(self) -> None:
         if not self._flush_timer:
             self._flush_timer = True
             self.set_timer(REPAINT_COALESCE, self._flush_pending)
@@ -254,6 +256,7 @@ class GitOpsApp(App):
         t = time.time()
         if poller.last_fetch_error:
             return f"  │ ✘ fetch: {poller.last_fetch_error[:60]}"
+        self.last_error = ""  # recovered: the next failure is news again
         if poller.fetch_started_at and t - poller.fetch_started_at > STALE_FETCH:
             return f"  │ ⟳ fetching for {t - poller.fetch_started_at:.0f}s (view may be stale)"
         if poller.last_fetch_at:
@@ -606,7 +609,3 @@ class GitOpsApp(App):
         # on_unmount tells the poller to stop; joining it here could freeze the UI for
         # as long as a slow fetch takes.
         self.exit()
-
-
-def now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)

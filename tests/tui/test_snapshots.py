@@ -64,10 +64,6 @@ def test_history_of_the_sample_repo(snap_compare, tmp_path: Path, utc) -> None:
         while table.row_count < 4 and time.monotonic() < deadline:
             await pilot.pause(0.05)
         assert table.row_count == 4
-        # Let the table size its columns for the rows it just got before the capture
-        # (it does so on a later refresh; under load that can take a while).
-        while table._require_update_dimensions and time.monotonic() < deadline:
-            await pilot.pause(0.05)
         await pilot.pause()
 
     assert snap_compare(OneScreen(screen), terminal_size=(110, 20), run_before=loaded)

@@ -18,6 +18,7 @@ from gitops_tui.tui.screens.modals import Confirm
 from gitops_tui.tui.threads import ui_call
 
 PAGE = 50
+HISTORY_COLUMNS = (("WHEN", 16), ("WHAT", 10), ("WHO", 16), ("SUBJECT / EVENT", 52), ("FILES", 8))
 
 
 def _when(value) -> dt.datetime:
@@ -69,7 +70,9 @@ class HistoryScreen(Screen[None]):
             f"history: {self.app_name}  (commits and reconciler events)", id="history-title"
         )
         table = DataTable(id="history", cursor_type="row", zebra_stripes=True)
-        table.add_columns("WHEN", "WHAT", "WHO", "SUBJECT / EVENT", "FILES")
+        # Fixed widths: columns do not jump as pages of commits and events arrive.
+        for label, width in HISTORY_COLUMNS:
+            table.add_column(label, width=width)
         yield table
         yield Static("", id="history-detail")
         yield Footer()
