@@ -11,6 +11,8 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from kubernetes.client import ApiException
+
 from gitops_tui.apps import discover
 from gitops_tui.apps.model import App
 from gitops_tui.audit import AuditLog, AuditRecord, operator_identity
@@ -138,8 +140,8 @@ class Service:
                 res = self.engine.discovery.resource(obj["apiVersion"], obj["kind"])
                 if not res.namespaced:
                     return obj
-            except Exception:
-                pass
+            except (GitOpsError, ApiException):
+                pass  # unknown to the server yet: the sync reports it on the object
         meta["namespace"] = app.namespace
         return obj
 
