@@ -64,7 +64,7 @@ from textual import events  # noqa: E402
 from textual._compositor import CompositorUpdate  # noqa: E402
 from textual.css.query import NoMatches  # noqa: E402
 from textual.pilot import Pilot  # noqa: E402
-from textual.widgets import DataTable, Static  # noqa: E402
+from textual.widgets import Static  # noqa: E402
 
 from benchmarks.reconcile import (  # noqa: E402
     OBJECTS_PER_APP,
@@ -81,6 +81,7 @@ from benchmarks.reconcile import (  # noqa: E402
 from gitops_tui.config import Settings  # noqa: E402
 from gitops_tui.service import Service  # noqa: E402
 from gitops_tui.tui.app import AppChanged, GitOpsApp  # noqa: E402
+from gitops_tui.tui.widgets.rowtable import RowTable  # noqa: E402
 
 T = TypeVar("T")
 
@@ -137,7 +138,7 @@ class Probe:
         self.counts |= {"flushes_with_work": 0, "views_in_flight_max": 0}
         self.in_flight = 0
         self.frame_listeners: list[Callable[[float], None]] = []
-        self.render_listeners: list[Callable[[DataTable], None]] = []
+        self.render_listeners: list[Callable[[RowTable], None]] = []
         self.encode_s = Timing()
         for name in self.TIMED:
             self._time(name)
@@ -240,7 +241,7 @@ class Probe:
             self.timings[key] = Timing()
             self._time(name, key, screen)
 
-    def watch_table(self, table: DataTable) -> None:
+    def watch_table(self, table: RowTable) -> None:
         """Learn which cursor row each render of the table's lines saw."""
         original = table.render_lines
 
@@ -368,7 +369,7 @@ class StartMarks:
     def _all_data(self) -> bool:
         if not self.app.ready:
             return False
-        table = self.app.query_one("#apps", DataTable)
+        table = self.app.query_one("#apps", RowTable)
         cluster = str(self.app.query_one("#cluster", Static).render())
         connected = cluster.startswith("cluster: ") and "connecting" not in cluster
         if table.row_count != self.apps or not connected or "✘" in cluster:
@@ -675,7 +676,7 @@ class Press:
 class KeyTimer:
     """Sends one key through the driver and waits for the frame that shows its effect."""
 
-    def __init__(self, app: GitOpsApp, table: DataTable, probe: Probe) -> None:
+    def __init__(self, app: GitOpsApp, table: RowTable, probe: Probe) -> None:
         self.app, self.table = app, table
         self.target: int | None = None
         self.rendered = self.rendered_anywhere = False
@@ -696,7 +697,7 @@ class KeyTimer:
 
         setattr(self.app, name, action)
 
-    def _on_render(self, table: DataTable) -> None:
+    def _on_render(self, table: RowTable) -> None:
         if self.target is None or table.cursor_row != self.target:
             return
         self.rendered_anywhere = True
@@ -739,7 +740,7 @@ class CursorOnScreen:
     """Frames in which the apps table's cursor row lies outside the rows shown: the
     view jumped away from the selection (a repaint rebuilt the table)."""
 
-    def __init__(self, table: DataTable, probe: Probe) -> None:
+    def __init__(self, table: RowTable, probe: Probe) -> None:
         self.table = table
         self.frames = self.off = 0
         self.examples: list[str] = []
@@ -757,12 +758,12 @@ class CursorOnScreen:
                 )
 
 
-def shown_rows(table: DataTable) -> tuple[int, int]:
+def shown_rows(table: RowTable) -> tuple[int, int]:
     """(first row in view, rows in view) of a table with one-line rows."""
     return round(table.scroll_y), table.scrollable_content_region.height - table.header_height
 
 
-def cursor_shown(table: DataTable) -> bool:
+def cursor_shown(table: RowTable) -> bool:
     top, rows = shown_rows(table)
     return rows <= 0 or top <= table.cursor_row < top + rows
 
@@ -904,7 +905,7 @@ async def wait_until(fn: Callable[[], Any], what: str, timeout: float) -> Any:
 
 
 def all_rows(app: GitOpsApp, apps: int) -> bool:
-    return app.ready and app.query_one("#apps", DataTable).row_count == apps
+    return app.ready and app.query_one("#apps", RowTable).row_count == apps
 
 
 def ms_stats(values: list[float]) -> dict[str, float]:
@@ -1011,7 +1012,7 @@ async def flood_started(probe: Probe, load: SyncLoad) -> None:
 async def key_window(
     app: GitOpsApp, probe: Probe, load: SyncLoad, events_seen: EventCount, sizes: Sizes, prof: bool
 ) -> dict:
-    table = app.query_one("#apps", DataTable)
+    table = app.query_one("#apps", RowTable)
     timer = KeyTimer(app, table, probe)
     probe.watch_table(table)
     probe.watch_screen(app.screen)

@@ -24,6 +24,7 @@ from gitops_tui.demo_run import prepare, sync_all  # noqa: E402
 from gitops_tui.localcluster import LocalCluster  # noqa: E402
 from gitops_tui.service import Service  # noqa: E402
 from gitops_tui.tui.app import GitOpsApp  # noqa: E402
+from gitops_tui.tui.widgets.rowtable import RowTable  # noqa: E402
 
 OUT = ROOT / "screenshots"
 SIZE = (132, 38)
@@ -43,7 +44,7 @@ async def until(pilot, fn, what: str, deadline: float = 30.0):
 
 
 def row(app: GitOpsApp, name: str) -> list[str]:
-    table = app.query_one("#apps", DataTable)
+    table = app.query_one("#apps", RowTable)
     for i in range(table.row_count):
         cells = [str(c) for c in table.get_row_at(i)]
         if cells[0] == name:
@@ -55,7 +56,7 @@ async def capture(app: GitOpsApp, api) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: len(row(app, "platform")) and app.ready, "the apps")
         await until(pilot, lambda: "leader" in str(app.query_one("#statusbar").render()), "lead")
-        table = app.query_one("#apps", DataTable)
+        table = app.query_one("#apps", RowTable)
         table.move_cursor(row=app.order.index(APP))
         await pilot.pause(0.5)
         app.save_screenshot("apps.svg", str(OUT))

@@ -21,7 +21,7 @@ def diff_object(
     secret = is_secret(desired)
     if live is None:
         shown = mask_object(desired) if secret else desired
-        return ObjectDiff(ref, Status.MISSING, unified=unified(None, shown, context))
+        return ObjectDiff(ref, Status.MISSING, text=lambda: unified(None, shown, context))
 
     # Equal objects (the common case) cost one walk and no allocation.
     changes, _ = project(desired, live)
@@ -48,16 +48,22 @@ def out_of_sync(
             mask_change(change.path, change.old, change.new) if secret else (change.old, change.new)
         )
         field_changes.append(FieldChange(format_path(change.path), change.kind, old, new, who))
-    if secret:
-        text = unified(mask_object(projected), mask_object(desired, compare_to=projected), context)
-    else:
-        text = unified(projected, desired, context)
+
+    def text() -> str:
+        if secret:
+            return unified(
+                mask_object(projected), mask_object(desired, compare_to=projected), context
+            )
+        return unified(projected, desired, context)
+
     return ObjectDiff(ref, Status.OUT_OF_SYNC, field_changes, text, touches)
 
 
 def diff_extra(live: dict, *, context: int = 3) -> ObjectDiff:
     """A live object we track that Git no longer has: it would be pruned."""
-    shown = strip_server_fields(live)
-    if is_secret(live):
-        shown = mask_object(shown)
-    return ObjectDiff(ObjectRef.of(live), Status.EXTRA, unified=unified(shown, None, context))
+
+    def text() -> str:
+        shown = strip_server_fields(live)
+        return unified(mask_object(shown) if is_secret(live) else shown, None, context)
+
+    return ObjectDiff(ObjectRef.of(live), Status.EXTRA, text=text)

@@ -39,7 +39,7 @@ def diff_dry_run(
         live = resource.get(name=ref.name, namespace=namespace).to_dict()
     except NotFoundError:
         shown = mask_object(desired) if is_secret(desired) else desired
-        return ObjectDiff(ref, Status.MISSING, unified=unified(None, shown, context))
+        return ObjectDiff(ref, Status.MISSING, text=unified(None, shown, context))
     applied = resource.server_side_apply(
         body=desired,
         name=ref.name,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -51,8 +52,17 @@ class ObjectDiff:
     ref: ObjectRef
     status: Status
     changes: list[FieldChange] = field(default_factory=list)
-    unified: str = ""
+    # The unified text, or how to make it. Views are recomputed on every change but the
+    # text is read only when someone opens the diff: making it on first read keeps a
+    # YAML dump per object out of every refresh.
+    text: str | Callable[[], str] = field(default="", repr=False, compare=False)
     drifted_by: list[ManagerTouch] = field(default_factory=list)
+
+    @property
+    def unified(self) -> str:
+        if callable(self.text):
+            self.text = self.text()
+        return self.text
 
     @property
     def in_sync(self) -> bool:

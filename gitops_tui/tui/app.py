@@ -7,6 +7,7 @@ worker thread and paints it. Nothing on the event loop waits for the network or 
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 from dataclasses import dataclass
@@ -15,8 +16,7 @@ from rich.cells import cell_len
 from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Input, Static
-from textual.widgets.data_table import ColumnKey
+from textual.widgets import Footer, Input, Static
 
 from gitops_tui.errors import GitOpsError
 from gitops_tui.health import object_health
@@ -30,6 +30,7 @@ from gitops_tui.tui.screens.history import HistoryScreen
 from gitops_tui.tui.screens.modals import Confirm, PauseModal
 from gitops_tui.tui.screens.secret import SecretScreen, pick
 from gitops_tui.tui.threads import ui_call
+from gitops_tui.tui.widgets.rowtable import RowTable
 
 APP_COLUMNS = ("NAME", "DESTINATION", "SYNC", "HEALTH", "SELF-HEAL", "REVISION", "LAST SYNC")
 REPAINT_EVERY = 5.0  # seconds
@@ -37,6 +38,9 @@ REPAINT_COALESCE = 0.1  # seconds: changes inside it become one repaint
 CONNECT_RETRY, CONNECT_RETRY_MAX = 5.0, 60.0  # seconds between connection attempts
 STALE_FETCH = 5.0  # seconds a fetch may take before the status bar says so
 RES_COLUMNS = ("KIND", "NAMESPACE", "NAME", "SYNC", "HEALTH")
+# The resources pane follows the cursor once it rests this long: while a key repeats,
+# only the apps table redraws, and each press shows in one cheap frame.
+RESOURCES_SETTLE = 0.06  # seconds
 
 
 class AppChanged(Message):
@@ -75,7 +79,12 @@ class GitOpsApp(App):
         self._message_in_flight = False
         self._flush_timer = False
         self._views_busy = False
-        self._painted: dict[str, tuple] = {}  # the cells each app row shows now
+        self._detail_rows = -1
+        self._resources_due = 0.0
+        self._resources_timer = False
+        # The app whose resources the pane lists, and their diffs in row order: what
+        # Enter, d and e act on while the pane is focused.
+        self._shown: tuple[str, list] | None = None
         self.last_error = ""
         self._stopping = threading.Event()
 
@@ -83,20 +92,15 @@ class GitOpsApp(App):
     def compose(self) -> ComposeResult:
         yield Static("cluster: connecting…", id="cluster")
         yield Input(placeholder="filter apps (esc clears)", id="filter")
-        apps = DataTable(id="apps", cursor_type="row", zebra_stripes=True)
-        for c in APP_COLUMNS:
-            apps.add_column(c, key=c)
-        yield apps
-        res = DataTable(id="resources", cursor_type="row")
-        res.add_columns(*RES_COLUMNS)
-        yield res
+        yield RowTable(APP_COLUMNS, id="apps", zebra_stripes=True)
+        yield RowTable(RES_COLUMNS, id="resources")
         yield Static("", id="app-detail")
         yield Static(f"repo: {self.service.settings.repo}  starting…", id="statusbar")
         yield Footer()
 
     def on_mount(self) -> None:
         self.query_one("#filter", Input).display = False
-        self.query_one("#apps", DataTable).focus()
+        self.query_one("#apps", RowTable).focus()
         self.start_backend()
 
     # ---- the backend, on worker threads --------------------------------------------
@@ -133,6 +137,9 @@ class GitOpsApp(App):
         self.poller.start()
         self.ready = True
         self._refresh_views(sorted(engine.apps))
+        # The engine's caches are long-lived: keep the collector from walking them
+        # again and again (a full collection of them stalled the UI for ~200 ms).
+        gc.freeze()
         # Ages ("3m ago"), pause countdowns and leadership move without events.
         self.ui_call(self.set_interval, REPAINT_EVERY, self._repaint_all)
 
@@ -305,35 +312,19 @@ class GitOpsApp(App):
         )
 
     def _fill_apps(self, changed: set[str] | None = None) -> None:
-        table = self.query_one("#apps", DataTable)
+        table = self.query_one("#apps", RowTable)
         order = self._visible()
         if changed is not None and order == self.order:
-            # Same rows in the same order: update only the cells that changed, which
-            # keeps a repaint cheap while the reconciler is busy. Re-measuring a column
-            # costs a pass over every row, so it happens only when a cell grows wider.
+            # Same rows in the same order: redraw only the apps that changed, which
+            # keeps a repaint cheap while the reconciler is busy.
             for name in changed.intersection(order):
-                before = self._painted.get(name, ())
-                cells = self._cells(name)
-                for i, (column, value) in enumerate(zip(APP_COLUMNS, cells, strict=True)):
-                    if i < len(before) and before[i] == value:
-                        continue
-                    wider = cell_len(str(value)) > table.columns[ColumnKey(column)].content_width
-                    table.update_cell(name, column, value, update_width=wider)
-                self._painted[name] = cells
+                table.update_row(name, self._cells(name))
             return
-        selected = self.selected_name()
-        table.clear()
         self.order = order
-        self._painted = {}
-        for name in order:
-            cells = self._cells(name)
-            table.add_row(*cells, key=name)
-            self._painted[name] = cells
-        if selected in order:
-            table.move_cursor(row=order.index(selected))
+        table.set_rows((name, self._cells(name)) for name in order)  # the cursor keeps its app
 
     def selected_name(self) -> str | None:
-        table = self.query_one("#apps", DataTable)
+        table = self.query_one("#apps", RowTable)
         if not self.order or not 0 <= table.cursor_row < len(self.order):
             return None
         return self.order[table.cursor_row]
@@ -345,25 +336,29 @@ class GitOpsApp(App):
     def _fill_resources(self) -> None:
         if not self.is_running:
             return  # a highlight still queued while the app closes
-        table = self.query_one("#resources", DataTable)
-        detail = self.query_one("#app-detail", Static)
-        table.clear()
+        table = self.query_one("#resources", RowTable)
         row = self.selected()
         if row is None:
-            detail.update("")
+            self._shown = None
+            table.clear()
+            self._set_detail("")
             return
         v = row.view
+        self._shown = (v.app.name, v.diffs)
         engine = self.service.engine
+        rows = []
         for d in v.diffs:
             live = engine.cache.get(d.ref) if engine else None
             health = object_health(live) if str(d.status) != "Extra" else None
-            table.add_row(
+            cells = (
                 d.ref.kind,
                 d.ref.namespace or "-",
                 d.ref.name,
                 sync_text(str(d.status)),
                 health_text(str(health.status)) if health else "-",
             )
+            rows.append((f"{v.app.name}/{d.ref}", cells))
+        table.set_rows(rows)  # the cursor stays on its object while the app repaints
         lines = [f"{v.app.name}: {v.app.path} → {v.app.namespace or '-'}   health: {v.health}"]
         if v.state.pause:
             p = v.state.pause
@@ -373,22 +368,42 @@ class GitOpsApp(App):
         if v.error:
             lines.append(f"✘ {v.error}  (i: details)")
         lines += [f"⚠ {w}" for w in v.app.warnings]
-        detail.update("\n".join(lines))
+        self._set_detail("\n".join(lines))
 
-    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        if event.data_table.id == "apps":
-            self._fill_resources()
+    def _set_detail(self, text: str) -> None:
+        # A relayout of the screen costs tens of ms under load, and moving the cursor
+        # repaints this pane on every key: relayout only when its height changes.
+        detail = self.query_one("#app-detail", Static)
+        width = max(detail.content_size.width, 1)
+        rows = sum(max(1, -(-cell_len(line) // width)) for line in text.split("\n")) if text else 0
+        detail.update(text, layout=rows != self._detail_rows)
+        self._detail_rows = rows
 
-    def on_data_table_header_selected(self, event: DataTable.HeaderSelected) -> None:
-        if event.data_table.id != "apps":
+    def on_row_table_row_highlighted(self, event: RowTable.RowHighlighted) -> None:
+        if event.table.id == "apps":
+            self._resources_due = time.monotonic() + RESOURCES_SETTLE
+            if not self._resources_timer:
+                self._resources_timer = True
+                self.set_timer(RESOURCES_SETTLE, self._resources_settled)
+
+    def _resources_settled(self) -> None:
+        wait = self._resources_due - time.monotonic()
+        if wait > 0.005:
+            self.set_timer(wait, self._resources_settled)
             return
-        column = str(event.column_key.value)
+        self._resources_timer = False
+        self._fill_resources()
+
+    def on_row_table_header_selected(self, event: RowTable.HeaderSelected) -> None:
+        if event.table.id != "apps":
+            return
+        column = event.column
         self.sort_reverse = not self.sort_reverse if self.sort_column == column else False
         self.sort_column = column
         self._fill_apps()
 
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
-        if event.data_table.id == "resources":
+    def on_row_table_row_selected(self, event: RowTable.RowSelected) -> None:
+        if event.table.id == "resources":
             self._open_diff(event.cursor_row)
 
     # ---- actions ----------------------------------------------------------------------
@@ -495,20 +510,22 @@ class GitOpsApp(App):
         self.ui_call(self.notify, f"{name}: auto-sync {word}")
 
     def action_diff(self) -> None:
-        table = self.query_one("#resources", DataTable)
+        table = self.query_one("#resources", RowTable)
+        if self.focused is table:
+            self._open_diff(table.cursor_row)  # the highlighted resource
+            return
         row = self.selected()
         if row is None:
             return
-        # Start at the highlighted resource, or the first one that differs.
-        index = table.cursor_row if self.focused is table else None
-        if index is None:
-            index = next((i for i, d in enumerate(row.view.diffs) if str(d.status) != "Synced"), 0)
-        self._open_diff(index)
+        # The first resource that differs.
+        diffs = row.view.diffs
+        index = next((i for i, d in enumerate(diffs) if str(d.status) != "Synced"), 0)
+        self.push_screen(DiffScreen(row.view.app.name, diffs, index))
 
     def _open_diff(self, index: int) -> None:
-        row = self.selected()
-        if row is not None:
-            self.push_screen(DiffScreen(row.view.app.name, row.view.diffs, max(index, 0)))
+        if self._shown is not None:
+            name, diffs = self._shown
+            self.push_screen(DiffScreen(name, diffs, max(index, 0)))
 
     def action_history(self) -> None:
         row = self.selected()
@@ -537,13 +554,14 @@ class GitOpsApp(App):
             self.notify("no application selected" if self.ready else "still loading…")
             return
         # The highlighted resource when it is a SealedSecret, else the app's only one.
-        table = self.query_one("#resources", DataTable)
-        diffs = row.view.diffs
-        highlighted = None
-        if self.focused is table and 0 <= table.cursor_row < len(diffs):
-            ref = diffs[table.cursor_row].ref
-            highlighted = (ref.kind, ref.name)
-        self.open_secret(row.view.app.name, highlighted)
+        table = self.query_one("#resources", RowTable)
+        name, highlighted = row.view.app.name, None
+        if self.focused is table and self._shown is not None:
+            name, diffs = self._shown
+            if 0 <= table.cursor_row < len(diffs):
+                ref = diffs[table.cursor_row].ref
+                highlighted = (ref.kind, ref.name)
+        self.open_secret(name, highlighted)
 
     @work(thread=True, group="actions")
     def open_secret(self, name: str, highlighted: tuple[str, str] | None) -> None:
@@ -574,24 +592,24 @@ class GitOpsApp(App):
 
     @on(Input.Submitted, "#filter")
     def _filter_done(self, event: Input.Submitted) -> None:
-        self.query_one("#apps", DataTable).focus()
+        self.query_one("#apps", RowTable).focus()
 
     def action_back(self) -> None:
         box = self.query_one("#filter", Input)
         if box.display:
             box.value = ""
             box.display = False
-            self.query_one("#apps", DataTable).focus()
+            self.query_one("#apps", RowTable).focus()
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen())
 
     def action_cursor_down(self) -> None:
-        if isinstance(self.focused, DataTable):
+        if isinstance(self.focused, RowTable):
             self.focused.action_cursor_down()
 
     def action_cursor_up(self) -> None:
-        if isinstance(self.focused, DataTable):
+        if isinstance(self.focused, RowTable):
             self.focused.action_cursor_up()
 
     def get_system_commands(self, screen):

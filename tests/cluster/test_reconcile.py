@@ -84,8 +84,17 @@ def test_pause_keeps_the_drift_and_ttl_expiry_heals_it(api_client, repo, make_se
     )
     assert replicas(api_client, repo.ns) == 5  # shown, not healed
     poll(lambda: replicas(api_client, repo.ns) == 2, "healing after the TTL", deadline=10)
-    actions = [r.action for r in svc.audit.records(repo.app)]
-    assert "expire" in actions and actions.index("expire") < len(actions) - 1
+    # The heal's audit record is written once its apply returns: wait for it too.
+    actions = poll(
+        lambda: (
+            (a := [r.action for r in svc.audit.records(repo.app)])
+            and "expire" in a
+            and a.index("expire") < len(a) - 1
+            and a
+        ),
+        "the expiry and then the heal in the audit log",
+    )
+    assert actions[actions.index("expire") + 1] == "heal", actions
     assert svc.engine.state(repo.app).pause is None
 
 

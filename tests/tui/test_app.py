@@ -12,6 +12,7 @@ from textual.widgets import DataTable, Static
 
 from gitops_tui.reconcile.state import object_name
 from gitops_tui.tui.app import GitOpsApp
+from gitops_tui.tui.widgets.rowtable import RowTable
 from tests.support import Repo, deployment, git
 
 SIZE = (120, 36)
@@ -38,7 +39,7 @@ def _safe(fn):
 
 
 def cells(app: GitOpsApp, table_id: str = "#apps") -> list[list[str]]:
-    table = app.query_one(table_id, DataTable)
+    table = app.query_one(table_id, RowTable)
     return [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
 
 
@@ -208,8 +209,14 @@ async def test_a_render_error_is_a_line_on_the_app_and_i_shows_it_in_full(
     async with app.run_test(size=SIZE) as pilot:
         r = await wait_for(pilot, lambda: row(app, repo.app), "the app row")
         assert "Unknown" in r[2]
-        detail = str(app.query_one("#app-detail", Static).render())
-        assert "✘ shop/broken.yaml:2: invalid YAML" in detail
+        await wait_for(
+            pilot,
+            lambda: (
+                "✘ shop/broken.yaml:2: invalid YAML"
+                in str(app.query_one("#app-detail", Static).render())
+            ),
+            "the error line under the app",
+        )
         await pilot.press("i")
         await wait_for(pilot, lambda: app.screen.id == "details-modal", "the details")
         body = str(app.screen.query_one("#details-body", Static).render())

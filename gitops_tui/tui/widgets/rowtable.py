@@ -1,0 +1,368 @@
+"""A table of one-line rows drawn with Textual's line API, for the panes that change
+while the reconciler works.
+
+Each row's line is rendered once and kept until that row, the column widths or the row's
+look (cursor, stripe, focus) change: moving the cursor redraws two lines and an app that
+changed redraws one. (DataTable drops every cached cell when any cell changes, which
+made each keypress redraw the whole table while a sync was running.)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from rich.cells import cell_len
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual import events
+from textual.binding import Binding
+from textual.geometry import Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+Cell = str | Text
+PAD = 1  # blank cells either side of a value
+
+
+class RowTable(ScrollView, can_focus=True):
+    """Columns with a header line, rows with keys, and a row cursor."""
+
+    BINDINGS = [
+        Binding("up", "cursor_up", "Up", show=False),
+        Binding("down", "cursor_down", "Down", show=False),
+        Binding("pageup", "page_up", "Page up", show=False),
+        Binding("pagedown", "page_down", "Page down", show=False),
+        Binding("home", "first", "First", show=False),
+        Binding("end", "last", "Last", show=False),
+        Binding("enter", "select", "Select", show=False),
+    ]
+
+    COMPONENT_CLASSES = {
+        "rowtable--header",
+        "rowtable--even-row",
+        "rowtable--cursor",
+    }
+
+    DEFAULT_CSS = """
+    RowTable {
+        background: $surface;
+        color: $foreground;
+        &:focus {
+            background-tint: $foreground 5%;
+            & > .rowtable--cursor {
+                background: $block-cursor-background;
+                color: $block-cursor-foreground;
+                text-style: $block-cursor-text-style;
+            }
+        }
+        & > .rowtable--header {
+            text-style: bold;
+            background: $panel;
+            color: $foreground;
+        }
+        & > .rowtable--even-row {
+            background: $surface-lighten-1 50%;
+        }
+        &:dark > .rowtable--even-row {
+            background: $surface-darken-1 40%;
+        }
+        & > .rowtable--cursor {
+            background: $block-cursor-blurred-background;
+            color: $block-cursor-blurred-foreground;
+            text-style: $block-cursor-blurred-text-style;
+        }
+    }
+    """
+
+    header_height = 1
+
+    class RowHighlighted(Message):
+        def __init__(self, table: RowTable, cursor_row: int, row_key: str | None) -> None:
+            super().__init__()
+            self.table, self.cursor_row, self.row_key = table, cursor_row, row_key
+
+        @property
+        def control(self) -> RowTable:
+            return self.table
+
+    class RowSelected(RowHighlighted):
+        pass
+
+    class HeaderSelected(Message):
+        def __init__(self, table: RowTable, column: str, column_index: int) -> None:
+            super().__init__()
+            self.table, self.column, self.column_index = table, column, column_index
+
+        @property
+        def control(self) -> RowTable:
+            return self.table
+
+    def __init__(
+        self,
+        columns: Sequence[str],
+        *,
+        zebra_stripes: bool = False,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(id=id, classes=classes)
+        self.column_names = tuple(columns)
+        self.zebra_stripes = zebra_stripes
+        self._keys: list[str] = []
+        self._index: dict[str, int] = {}
+        self._cells: dict[str, tuple[Cell, ...]] = {}
+        self._version: dict[str, int] = {}  # bumped when a row's cells change
+        self._widths = [cell_len(c) for c in self.column_names]
+        self._widths_version = 0
+        self._lines: dict[str, tuple[tuple, Strip]] = {}  # row key -> (look, line)
+        self._cursor = 0
+        self._announced: str | None = None  # the key the last RowHighlighted named
+
+    # ---- reading --------------------------------------------------------------------
+    @property
+    def row_count(self) -> int:
+        return len(self._keys)
+
+    @property
+    def cursor_row(self) -> int:
+        return self._cursor
+
+    @property
+    def row_keys(self) -> list[str]:
+        return list(self._keys)
+
+    def get_row_at(self, index: int) -> list[Cell]:
+        return list(self._cells[self._keys[index]])
+
+    def get_row(self, key: str) -> list[Cell]:
+        return list(self._cells[key])
+
+    def get_column(self, name: str) -> list[Cell]:
+        i = self.column_names.index(name)
+        return [self._cells[key][i] for key in self._keys]
+
+    # ---- changing rows ----------------------------------------------------------------
+    def clear(self) -> None:
+        self._keys, self._index, self._cells, self._version = [], {}, {}, {}
+        self._lines.clear()
+        self._widths = [cell_len(c) for c in self.column_names]
+        self._widths_version += 1
+        self._cursor = 0
+        self._resized()
+        self._announce()
+
+    def add_row(self, *cells: Cell, key: str | None = None) -> str:
+        key = key if key is not None else str(len(self._keys))
+        if key in self._index:
+            raise ValueError(f"duplicate row key {key!r}")
+        self._index[key] = len(self._keys)
+        self._keys.append(key)
+        self._store(key, cells)
+        self._resized()
+        self.refresh_line(self._index[key] + self.header_height)
+        self._announce()
+        return key
+
+    def set_rows(self, rows: Iterable[tuple[str, Sequence[Cell]]]) -> None:
+        """Replace every row. Rows whose cells did not change keep their drawn lines, and
+        the cursor stays on its key when that key remains."""
+        current = self._keys[self._cursor] if self._keys else None
+        old = self._cells
+        self._keys, self._index, self._cells = [], {}, {}
+        widths = [cell_len(c) for c in self.column_names]
+        for key, cells in rows:
+            cells = self._checked(key, tuple(cells))
+            if key in self._index:
+                raise ValueError(f"duplicate row key {key!r}")
+            self._index[key] = len(self._keys)
+            self._keys.append(key)
+            self._cells[key] = cells
+            if not _same(old.get(key), cells):
+                self._version[key] = self._version.get(key, 0) + 1
+            for i, value in enumerate(cells):
+                widths[i] = max(widths[i], _width(value))
+        for gone in set(old) - set(self._cells):
+            self._version.pop(gone, None)
+            self._lines.pop(gone, None)
+        if widths != self._widths:
+            self._widths = widths
+            self._widths_version += 1
+        self._cursor = self._index.get(current, 0) if self._keys else 0
+        self._resized()
+        self._scroll_to_cursor()
+        self.refresh()
+        self._announce()
+
+    def update_row(self, key: str, cells: Sequence[Cell]) -> None:
+        if _same(self._cells.get(key), tuple(cells)):
+            return
+        if self._store(key, tuple(cells)):
+            self._resized()
+            self.refresh()  # a wider column moves every line
+        else:
+            self.refresh_line(self._index[key] + self.header_height)
+
+    def _checked(self, key: str, cells: tuple[Cell, ...]) -> tuple[Cell, ...]:
+        if len(cells) != len(self.column_names):
+            raise ValueError(f"row {key!r} has {len(cells)} cells, not {len(self.column_names)}")
+        return cells
+
+    def _store(self, key: str, cells: tuple[Cell, ...]) -> bool:
+        """Keep a row's cells; True when a column had to grow for them."""
+        self._cells[key] = self._checked(key, cells)
+        self._version[key] = self._version.get(key, 0) + 1
+        grew = False
+        for i, value in enumerate(cells):
+            width = _width(value)
+            if width > self._widths[i]:
+                self._widths[i], grew = width, True
+        if grew:
+            self._widths_version += 1
+        return grew
+
+    def _resized(self) -> None:
+        width = sum(self._widths) + 2 * PAD * len(self._widths)
+        size = Size(width, len(self._keys) + self.header_height)
+        if size != self.virtual_size:
+            self.virtual_size = size
+
+    # ---- the cursor -------------------------------------------------------------------
+    def move_cursor(self, *, row: int) -> None:
+        if not self._keys:
+            return
+        row = max(0, min(row, len(self._keys) - 1))
+        if row != self._cursor:
+            old, self._cursor = self._cursor, row
+            self.refresh_line(old + self.header_height)
+            self.refresh_line(row + self.header_height)
+        self._scroll_to_cursor()
+        self._announce()
+
+    def _announce(self) -> None:
+        key = self._keys[self._cursor] if self._keys else None
+        if key != self._announced:
+            self._announced = key
+            if key is not None:
+                self.post_message(self.RowHighlighted(self, self._cursor, key))
+
+    def _rows_in_view(self) -> int:
+        return max(1, self.scrollable_content_region.height - self.header_height)
+
+    def _scroll_to_cursor(self) -> None:
+        top, rows = round(self.scroll_y), self._rows_in_view()
+        if self._cursor < top:
+            self.scroll_to(y=self._cursor, animate=False)
+        elif self._cursor >= top + rows:
+            target = self._cursor - rows + 1
+            self.scroll_to(y=target, animate=False)
+            if round(self.scroll_y) != target:
+                # The new rows are not laid out yet: scroll once they are.
+                self.call_after_refresh(self._scroll_to_cursor)
+
+    def action_cursor_down(self) -> None:
+        self.move_cursor(row=self._cursor + 1)
+
+    def action_cursor_up(self) -> None:
+        self.move_cursor(row=self._cursor - 1)
+
+    def action_page_down(self) -> None:
+        self.move_cursor(row=self._cursor + self._rows_in_view())
+
+    def action_page_up(self) -> None:
+        self.move_cursor(row=self._cursor - self._rows_in_view())
+
+    def action_first(self) -> None:
+        self.move_cursor(row=0)
+
+    def action_last(self) -> None:
+        self.move_cursor(row=len(self._keys) - 1)
+
+    def action_select(self) -> None:
+        if self._keys:
+            self.post_message(self.RowSelected(self, self._cursor, self._keys[self._cursor]))
+
+    def on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is None:
+            return
+        if offset.y < self.header_height:
+            x = offset.x + round(self.scroll_x)
+            for i, width in enumerate(self._widths):
+                x -= width + 2 * PAD
+                if x < 0:
+                    self.post_message(self.HeaderSelected(self, self.column_names[i], i))
+                    return
+            return
+        row = round(self.scroll_y) + offset.y - self.header_height
+        if 0 <= row < len(self._keys):
+            if row == self._cursor:
+                self.action_select()
+            else:
+                self.move_cursor(row=row)
+
+    def on_focus(self) -> None:
+        self.refresh()  # the cursor's look depends on focus
+
+    def on_blur(self) -> None:
+        self.refresh()
+
+    # ---- drawing ----------------------------------------------------------------------
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        scroll_x, scroll_y = round(self.scroll_x), round(self.scroll_y)
+        base = self.rich_style
+        if y < self.header_height:
+            line = self._line(None, self.column_names, base + self._style("rowtable--header"))
+        else:
+            index = y - self.header_height + scroll_y
+            if index >= len(self._keys):
+                return Strip.blank(width, base)
+            key = self._keys[index]
+            if index == self._cursor:
+                style = base + self._style("rowtable--cursor")
+                look: tuple = ("cursor", self.has_focus)
+            elif self.zebra_stripes and index % 2 == 0:
+                style, look = base + self._style("rowtable--even-row"), ("even",)
+            else:
+                style, look = base, ("odd",)
+            look += (self._version[key], self._widths_version, style)
+            cached = self._lines.get(key)
+            if cached is not None and cached[0] == look:
+                line = cached[1]
+            else:
+                line = self._line(key, self._cells[key], style, cursor=index == self._cursor)
+                self._lines[key] = (look, line)
+        return line.crop(scroll_x, scroll_x + width).adjust_cell_length(width, base)
+
+    def _style(self, component: str) -> Style:
+        return self.get_component_rich_style(component)
+
+    def _line(self, key: str | None, cells: Sequence[Cell], style: Style, cursor=False) -> Strip:
+        console = self.app.console
+        segments: list[Segment] = []
+        pad = Segment(" " * PAD)
+        for value, width in zip(cells, self._widths, strict=True):
+            text = value.copy() if isinstance(value, Text) else Text(str(value))
+            text.truncate(width, overflow="ellipsis", pad=True)
+            segments.append(pad)
+            segments.extend(text.render(console, end=""))
+            segments.append(pad)
+        # The row's look underneath every cell; on the cursor row its colours win, so the
+        # cursor reads as one bar.
+        post = Style(color=style.color, bgcolor=style.bgcolor) if cursor else None
+        return Strip(Segment.apply_style(segments, style=style, post_style=post))
+
+
+def _width(value: Cell) -> int:
+    return cell_len(value.plain if isinstance(value, Text) else str(value))
+
+
+def _same(a: tuple[Cell, ...] | None, b: tuple[Cell, ...]) -> bool:
+    # rich's Text compares text and spans only: a new colour alone must redraw too.
+    return a is not None and [_ident(c) for c in a] == [_ident(c) for c in b]
+
+
+def _ident(value: Cell) -> object:
+    return (value.plain, str(value.style), value.spans) if isinstance(value, Text) else value

@@ -1,0 +1,121 @@
+"""The apps and resources panes' table, driven by keys and the mouse (Textual Pilot)."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import App, ComposeResult
+
+from gitops_tui.tui.format import sync_text
+from gitops_tui.tui.widgets.rowtable import RowTable
+
+SIZE = (60, 12)  # the table shows a header and 11 rows
+
+
+class TableApp(App):
+    def __init__(self, rows: int = 30) -> None:
+        super().__init__()
+        self.rows = rows
+        self.highlighted: list[str] = []
+        self.selected: list[str] = []
+        self.headers: list[str] = []
+
+    def compose(self) -> ComposeResult:
+        yield RowTable(("NAME", "SYNC", "NOTE"), id="t", zebra_stripes=True)
+
+    def on_mount(self) -> None:
+        table = self.query_one(RowTable)
+        table.set_rows(
+            (f"app-{i:02d}", (f"app-{i:02d}", sync_text("Synced"), "")) for i in range(self.rows)
+        )
+        table.focus()
+
+    def on_row_table_row_highlighted(self, event: RowTable.RowHighlighted) -> None:
+        self.highlighted.append(event.row_key or "")
+
+    def on_row_table_row_selected(self, event: RowTable.RowSelected) -> None:
+        self.selected.append(event.row_key or "")
+
+    def on_row_table_header_selected(self, event: RowTable.HeaderSelected) -> None:
+        self.headers.append(event.column)
+
+
+def screen_lines(app: App) -> list[str]:
+    return [strip.text for strip in app.screen._compositor.render_strips()]
+
+
+def line_of(app: App, name: str) -> str:
+    return next((line for line in screen_lines(app) if f" {name} " in line), "")
+
+
+async def test_the_cursor_moves_scrolls_into_view_and_says_which_row() -> None:
+    app = TableApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert app.highlighted == ["app-00"]
+        await pilot.press(*["down"] * 15)
+        await pilot.pause()
+        table = app.query_one(RowTable)
+        assert table.cursor_row == 15
+        assert line_of(app, "app-15")  # scrolled so the cursor row is on screen
+        assert not line_of(app, "app-00")
+        assert app.highlighted[-1] == "app-15" and len(app.highlighted) == 16
+        await pilot.press("home")
+        await pilot.pause()
+        assert table.cursor_row == 0 and line_of(app, "app-00")
+        await pilot.press("up")  # at the top: stays, says nothing new
+        await pilot.pause()
+        assert table.cursor_row == 0 and app.highlighted[-1] == "app-00"
+        await pilot.press("end", "enter")
+        await pilot.pause()
+        assert app.selected == ["app-29"] and line_of(app, "app-29")
+
+
+async def test_a_changed_row_is_redrawn_and_a_wider_value_widens_its_column() -> None:
+    app = TableApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        table = app.query_one(RowTable)
+        assert "✔ Synced" in line_of(app, "app-03")
+        table.update_row("app-03", ("app-03", sync_text("OutOfSync"), "replicas 5 → 2"))
+        await pilot.pause()
+        assert "✘ OutOfSync" in line_of(app, "app-03")
+        assert "replicas 5 → 2" in line_of(app, "app-03")
+        header = screen_lines(app)[0]
+        assert header.index("NOTE") > line_of(app, "app-03").index("OutOfSync")
+        # Only the colour changes: still redrawn.
+        table.update_row("app-03", ("app-03", Text("✘ OutOfSync", style="red"), "replicas 5 → 2"))
+        assert table.get_row("app-03")[1].style == "red"
+
+
+async def test_replacing_rows_keeps_the_cursor_on_its_row() -> None:
+    app = TableApp(rows=5)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        table = app.query_one(RowTable)
+        table.move_cursor(row=3)
+        await pilot.pause()
+        names = [f"app-{i:02d}" for i in (4, 3, 2, 1, 0)]  # sorted the other way
+        table.set_rows((n, (n, "", "")) for n in names)
+        await pilot.pause()
+        assert table.cursor_row == 1 and table.row_keys[1] == "app-03"
+        table.set_rows((n, (n, "", "")) for n in ("app-07", "app-08"))  # its row is gone
+        await pilot.pause()
+        assert table.cursor_row == 0 and app.highlighted[-1] == "app-07"
+        assert [str(c) for c in table.get_column("NAME")] == ["app-07", "app-08"]
+
+
+async def test_the_mouse_picks_rows_and_headers() -> None:
+    app = TableApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        table = app.query_one(RowTable)
+        await pilot.click(RowTable, offset=(2, 4))  # header line + rows 0..2 above it
+        await pilot.pause()
+        assert table.cursor_row == 3 and app.highlighted[-1] == "app-03"
+        await pilot.click(RowTable, offset=(2, 4))  # a click on the cursor row opens it
+        await pilot.pause()
+        assert app.selected == ["app-03"]
+        x = screen_lines(app)[0].index("SYNC")
+        await pilot.click(RowTable, offset=(x, 0))
+        await pilot.pause()
+        assert app.headers == ["SYNC"]
