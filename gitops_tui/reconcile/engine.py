@@ -146,6 +146,10 @@ class Engine:
         self.states: dict[str, AppState] = {}
         self._flaps: dict[tuple, _Flap] = {}
         self._unwatched: dict[str, set[tuple[str, str]]] = {}
+        # Per app: ref -> (desired, live, diff) of the last comparison. The renderer and
+        # the watch cache hand out new dicts on every change, so the same two objects
+        # mean the same diff: a view of a busy fleet recompares only what moved.
+        self._diffs: dict[str, dict[ObjectRef, tuple[dict, dict | None, ObjectDiff]]] = {}
         self._next_watch_retry = 0.0
         self._queue: queue.Queue = queue.Queue()
         self._stop = threading.Event()
@@ -270,7 +274,18 @@ class Engine:
         desired = self.desired.get(app)
         if desired is None:
             return []
-        out = [diff_object(obj, self.cache.get(ref)) for ref, obj in desired.objects.items()]
+        before, memo = self._diffs.get(app, {}), {}
+        out = []
+        for ref, obj in desired.objects.items():
+            live = self.cache.get(ref)
+            last = before.get(ref)
+            if last is not None and last[0] is obj and last[1] is live:
+                d = last[2]
+            else:
+                d = diff_object(obj, live)
+            memo[ref] = (obj, live, d)
+            out.append(d)
+        self._diffs[app] = memo  # only the refs Git still has
         out += [diff_extra(live) for live in self._extra(app, desired)]
         return out
 
