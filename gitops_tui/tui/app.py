@@ -29,7 +29,7 @@ from gitops_tui.tui.screens.help import HelpScreen
 from gitops_tui.tui.screens.history import HistoryScreen
 from gitops_tui.tui.screens.modals import Confirm, PauseModal
 from gitops_tui.tui.screens.secret import SecretScreen, pick
-from gitops_tui.tui.threads import ui_call
+from gitops_tui.tui.threads import background_priority, ui_call
 from gitops_tui.tui.widgets.rowtable import RowTable
 
 APP_COLUMNS = ("NAME", "DESTINATION", "SYNC", "HEALTH", "SELF-HEAL", "REVISION", "LAST SYNC")
@@ -108,6 +108,7 @@ class GitOpsApp(App):
     def start_backend(self) -> None:
         from gitops_tui.reconcile.daemon import Poller
 
+        background_priority()  # and so every reconciler thread started from here
         # The API server or the remote may be down when the UI opens: keep trying, and
         # say so, rather than leave a dead screen.
         delay, said = CONNECT_RETRY, ""
@@ -187,6 +188,7 @@ class GitOpsApp(App):
 
     @work(thread=True, group="views")
     def refresh_views(self, names: list[str]) -> None:
+        background_priority()
         try:
             self._refresh_views(names)
         finally:

@@ -169,9 +169,10 @@ class RowTable(ScrollView, can_focus=True):
         """Replace every row. Rows whose cells did not change keep their drawn lines, and
         the cursor stays on its key when that key remains."""
         current = self._keys[self._cursor] if self._keys else None
-        old = self._cells
+        old, old_keys, old_widths = self._cells, self._keys, self._widths_version
         self._keys, self._index, self._cells = [], {}, {}
         widths = [cell_len(c) for c in self.column_names]
+        changed: list[int] = []
         for key, cells in rows:
             cells = self._checked(key, tuple(cells))
             if key in self._index:
@@ -181,6 +182,7 @@ class RowTable(ScrollView, can_focus=True):
             self._cells[key] = cells
             if not _same(old.get(key), cells):
                 self._version[key] = self._version.get(key, 0) + 1
+                changed.append(self._index[key])
             for i, value in enumerate(cells):
                 widths[i] = max(widths[i], _width(value))
         for gone in set(old) - set(self._cells):
@@ -189,10 +191,19 @@ class RowTable(ScrollView, can_focus=True):
         if widths != self._widths:
             self._widths = widths
             self._widths_version += 1
-        self._cursor = self._index.get(current, 0) if self._keys else 0
+        cursor = self._index.get(current, 0) if self._keys else 0
+        if self._keys == old_keys and self._widths_version == old_widths:
+            # Same rows in the same places: redraw only the rows that changed.
+            for index in changed:
+                self.refresh_line(index + self.header_height)
+            if cursor != self._cursor:
+                self.refresh_line(self._cursor + self.header_height)
+                self.refresh_line(cursor + self.header_height)
+        else:
+            self.refresh()
+        self._cursor = cursor
         self._resized()
         self._scroll_to_cursor()
-        self.refresh()
         self._announce()
 
     def update_row(self, key: str, cells: Sequence[Cell]) -> None:
