@@ -940,10 +940,56 @@ def profile_summary(profile: cProfile.Profile) -> dict[str, list[str]]:
     }
 
 
+class CpuUse:
+    """CPU seconds of this process's threads (grouped by name) and of the whole machine
+    over the window: whether a slow press waited for the CPU or for our own threads."""
+
+    def __init__(self) -> None:
+        self.tick = os.sysconf("SC_CLK_TCK")
+        self.threads, self.machine, self.t0 = self._threads(), self._machine(), time.monotonic()
+
+    def _threads(self) -> dict[int, float]:
+        out = {}
+        for tid in os.listdir("/proc/self/task"):
+            try:
+                fields = Path(f"/proc/self/task/{tid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue  # the thread ended
+            out[int(tid)] = (int(fields[11]) + int(fields[12])) / self.tick  # utime + stime
+        return out
+
+    def _machine(self) -> tuple[float, float]:
+        values = [int(x) for x in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+        idle = values[3] + values[4]  # idle + iowait
+        return sum(values) / self.tick, idle / self.tick
+
+    def finish(self) -> dict[str, Any]:
+        wall = time.monotonic() - self.t0
+        names = {t.native_id: t.name for t in threading.enumerate()}
+        main = threading.main_thread().native_id
+        by_name: dict[str, float] = {}
+        for tid, cpu in self._threads().items():
+            used = cpu - self.threads.get(tid, 0.0)
+            name = "event loop" if tid == main else names.get(tid, "ended or foreign")
+            name = name.split(" (")[0].rstrip("0123456789-_")  # Thread-12 (fn) -> Thread
+            by_name[name] = by_name.get(name, 0.0) + used
+        total, idle = self._machine()
+        cpus = os.cpu_count() or 1
+        busy = 1 - (idle - self.machine[1]) / max(total - self.machine[0], 1e-9)
+        return {
+            "wall_s": r(wall, 2),
+            "machine_busy_share": r(busy, 2),
+            "this_process_cpu_s": r(sum(by_name.values()), 2),
+            "others_cpu_s": r(busy * wall * cpus - sum(by_name.values()), 2),
+            "threads_cpu_s": {k: r(v, 2) for k, v in sorted(by_name.items(), key=lambda x: -x[1])},
+        }
+
+
 class Monitors:
     """Everything watching the event loop during the key window."""
 
     def __init__(self, prof: bool) -> None:
+        self.cpu = CpuUse()
         self.lag = LoopLag()
         self.lag_task = asyncio.create_task(self.lag.run())
         self.stalls = StallWatch(self.lag)
@@ -965,6 +1011,7 @@ class Monitors:
             "stall_stacks": self.stalls.finish(),
             "gil_lag": self.thread_lag.finish(),
             "gc": self.gc.finish(),
+            "cpu": self.cpu.finish(),
             "profile": profile_summary(self.profile) if self.profile else None,
         }
 
@@ -1129,6 +1176,7 @@ def key_result(w: dict, fleet: Fleet, load: SyncLoad, prof: bool) -> dict:
         "event_loop_stall_stacks": w["stall_stacks"],
         "thread_lag": ms_stats(w["gil_lag"]) if w["gil_lag"] else None,
         "gc_pauses": w["gc"],
+        "cpu_in_window": w["cpu"],
         "ui_methods": w["timings"],
         "objects_synced": w["objects_synced"],
         "syncs_finished": w["syncs_finished"],
