@@ -7,9 +7,11 @@ worker thread and paints it. Nothing on the event loop waits for the network or 
 
 from __future__ import annotations
 
+import datetime as dt
 import gc
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from rich.cells import cell_len
@@ -62,9 +64,16 @@ class GitOpsApp(App):
     TITLE = "gitops-tui"
     BINDINGS = bindings("apps")
 
-    def __init__(self, service: Service, *, fetch_interval: float | None = None) -> None:
+    def __init__(
+        self,
+        service: Service,
+        *,
+        fetch_interval: float | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         super().__init__()
         self.service = service
+        self.clock = clock  # what "3m ago" counts from
         self.read_only = service.settings.read_only
         self.fetch_interval = fetch_interval or service.settings.fetch_interval
         self.rows: dict[str, Row] = {}
@@ -250,9 +259,11 @@ class GitOpsApp(App):
             role += f" (leader: {engine.leader.info.holder.split(' ')[0]})"
         if self.read_only:
             role = "read-only"
+        # What goes stale or wrong first; the repository's path, which can be long, last.
         self._set_status(
-            f"repo: {self.service.settings.repo}  {head.branch}@{head.short} {head.subject[:40]}"
-            f"  │ reconciler: {role}{self._fetch_text()}"
+            f"reconciler: {role}{self._fetch_text()}"
+            f"  │ {head.branch}@{head.short} {head.subject[:40]}"
+            f"  │ repo: {self.service.settings.repo}"
         )
         if self.selected_name() in changed:
             self._fill_resources()
@@ -262,7 +273,7 @@ class GitOpsApp(App):
         poller = self.poller
         if poller is None:
             return ""
-        t = time.time()
+        t = self.clock()
         if poller.last_fetch_error:
             return f"  │ ✘ fetch: {poller.last_fetch_error[:60]}"
         self.last_error = ""  # recovered: the next failure is news again
@@ -310,7 +321,7 @@ class GitOpsApp(App):
             health_text(str(v.health.status)),
             heal_text(v.state.pause, v.app.self_heal),
             f"{rev[:7]} {row.subject[:30]}" if rev else "-",
-            ago(v.state.last_synced_at),
+            ago(v.state.last_synced_at, dt.datetime.fromtimestamp(self.clock(), dt.UTC)),
         )
 
     def _fill_apps(self, changed: set[str] | None = None) -> None:
@@ -397,12 +408,20 @@ class GitOpsApp(App):
         self._fill_resources()
 
     def on_row_table_header_selected(self, event: RowTable.HeaderSelected) -> None:
-        if event.table.id != "apps":
-            return
-        column = event.column
+        if event.table.id == "apps":
+            self._sort_by(event.column)
+
+    def _sort_by(self, column: str) -> None:
+        # The same column again flips the order.
         self.sort_reverse = not self.sort_reverse if self.sort_column == column else False
         self.sort_column = column
         self._fill_apps()
+
+    def action_sort(self) -> None:
+        current = APP_COLUMNS.index(self.sort_column or "NAME")
+        column = APP_COLUMNS[(current + 1) % len(APP_COLUMNS)]
+        self._sort_by(column)
+        self.notify(f"sorted by {column}", timeout=2)
 
     def on_row_table_row_selected(self, event: RowTable.RowSelected) -> None:
         if event.table.id == "resources":
