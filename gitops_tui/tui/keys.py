@@ -27,6 +27,7 @@ KEYS: tuple[Key, ...] = (
     Key("r", "refresh", "Refresh"),
     Key("e", "edit_secret", "Sealed secret"),
     Key("slash", "filter", "Filter", show=True),
+    Key("o", "sort", "Sort by next column", show=False),
     Key("question_mark", "help", "Help"),
     Key("q", "quit", "Quit"),
     Key("j", "cursor_down", "Down", show=False),
