@@ -89,6 +89,8 @@ class GitOpsApp(App):
         self._flush_timer = False
         self._views_busy = False
         self._detail_rows = -1
+        self._detail_text: str | None = None
+        self._status_text: str | None = None
         self._resources_due = 0.0
         self._resources_timer = False
         # The app whose resources the pane lists, and their diffs in row order: what
@@ -244,7 +246,9 @@ class GitOpsApp(App):
         self.query_one("#cluster", Static).update(text, layout=False)
 
     def _set_status(self, text: str) -> None:
-        self.query_one("#statusbar", Static).update(text, layout=False)
+        if text != self._status_text:  # most repaints leave it as it was: no redraw then
+            self._status_text = text
+            self.query_one("#statusbar", Static).update(text, layout=False)
 
     def _paint(self, views: list, subjects: dict, head, all_names: list[str]) -> None:
         for v in views:
@@ -386,6 +390,9 @@ class GitOpsApp(App):
     def _set_detail(self, text: str) -> None:
         # A relayout of the screen costs tens of ms under load, and moving the cursor
         # repaints this pane on every key: relayout only when its height changes.
+        if text == self._detail_text:
+            return
+        self._detail_text = text
         detail = self.query_one("#app-detail", Static)
         width = max(detail.content_size.width, 1)
         rows = sum(max(1, -(-cell_len(line) // width)) for line in text.split("\n")) if text else 0
