@@ -24,7 +24,7 @@ from gitops_tui.git import history as git_history
 from gitops_tui.git import revert as git_revert
 from gitops_tui.git.repo import GitRepo
 from gitops_tui.model import ObjectRef
-from gitops_tui.reconcile.engine import Desired, Engine, SyncReport
+from gitops_tui.reconcile.engine import Desired, Engine, SyncReport, ignored_paths
 from gitops_tui.reconcile.state import StateStore
 from gitops_tui.render import Renderer
 from gitops_tui.render.images import with_images
@@ -186,7 +186,11 @@ class Service:
         def compare() -> list:
             live = engine.desired.get(name)
             before = set(live.objects) if live else set()
-            out = [diff_object(o, engine.cache.get(r)) for r, o in desired.objects.items()]
+            declared = engine.apps.get(name)
+            out = [
+                diff_object(o, engine.cache.get(r), ignore=ignored_paths(declared, r))
+                for r, o in desired.objects.items()
+            ]
             # Objects the revert removes from Git: the cluster would lose them on a prune.
             out += [
                 diff_extra(engine.cache.get(r) or live.objects[r])

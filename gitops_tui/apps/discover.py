@@ -13,7 +13,7 @@ from ..errors import SourceError
 from ..render.kustomize.load import Loader
 from ..render.plain import MANIFEST_SUFFIXES
 from ..source import SourceTree, norm
-from .model import App
+from .model import App, IgnoreRule
 
 CONFIG_FILE = "gitops-tui.yaml"
 ARGO_GROUP = "argoproj.io/"
@@ -93,7 +93,10 @@ def _argo(doc: _Doc, errors: list[SourceError]) -> App | None:
     if not name:
         errors.append(SourceError(doc.file, "Application has no metadata.name", doc.line))
         return None
-    warnings = _unknown(spec, {"source", "destination", "syncPolicy", "project"}, "spec.")
+    warnings = _unknown(
+        spec, {"source", "destination", "syncPolicy", "project", "ignoreDifferences"}, "spec."
+    )
+    ignore = _ignore_differences(spec.get("ignoreDifferences"), warnings)
     source = spec.get("source")
     if source is None and "sources" in spec:
         errors.append(
@@ -158,8 +161,38 @@ def _argo(doc: _Doc, errors: list[SourceError]) -> App | None:
         create_namespace=options.get("CreateNamespace", False),
         recurse=bool(directory.get("recurse")),
         images=[str(i) for i in kustomize.get("images") or []],
+        ignore_differences=ignore,
         warnings=warnings,
     )
+
+
+def _ignore_differences(entries: Any, warnings: list[str]) -> list[IgnoreRule]:
+    """spec.ignoreDifferences: JSON pointers per group/kind(/name/namespace). jq paths
+    and managedFieldsManagers are named in a warning rather than silently dropped."""
+    rules = []
+    for i, entry in enumerate(entries or []):
+        where = f"ignoreDifferences[{i}]"
+        if not isinstance(entry, dict) or not entry.get("kind"):
+            warnings.append(f"{where} has no kind and is ignored")
+            continue
+        warnings += _unknown(
+            entry, {"group", "kind", "name", "namespace", "jsonPointers"}, f"{where}."
+        )
+        pointers = [str(p) for p in entry.get("jsonPointers") or []]
+        bad = [p for p in pointers if p and not p.startswith("/")]
+        warnings += [
+            f"{where}.jsonPointers {p!r} is not a JSON pointer and is ignored" for p in bad
+        ]
+        rules.append(
+            IgnoreRule(
+                kind=str(entry["kind"]),
+                group=str(entry.get("group") or ""),
+                name=entry.get("name"),
+                namespace=entry.get("namespace"),
+                pointers=tuple(p for p in pointers if p not in bad),
+            )
+        )
+    return rules
 
 
 def _flux(doc: _Doc, sources: dict[tuple[str, str], _Doc], errors: list[SourceError]) -> App | None:
@@ -265,6 +298,7 @@ def _config(tree: SourceTree, errors: list[SourceError]) -> list[App]:
         "createNamespace",
         "targetRevision",
         "recurse",
+        "ignoreDifferences",
     }
     apps = []
     for i, item in enumerate(items):
@@ -273,6 +307,8 @@ def _config(tree: SourceTree, errors: list[SourceError]) -> list[App]:
             errors.append(SourceError(CONFIG_FILE, "each app needs a name and a path", line))
             continue
         self_heal = bool(item.get("selfHeal", False))
+        warnings = [f"{k} is not supported and is ignored" for k in item if k not in known]
+        ignore = _ignore_differences(item.get("ignoreDifferences"), warnings)
         apps.append(
             App(
                 name=str(item["name"]),
@@ -288,7 +324,8 @@ def _config(tree: SourceTree, errors: list[SourceError]) -> list[App]:
                 allow_empty=bool(item.get("allowEmpty", False)),
                 create_namespace=bool(item.get("createNamespace", False)),
                 recurse=bool(item.get("recurse", False)),
-                warnings=[f"{k} is not supported and is ignored" for k in item if k not in known],
+                ignore_differences=ignore,
+                warnings=warnings,
             )
         )
     return apps

@@ -5,6 +5,36 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 
+@dataclass(frozen=True)
+class IgnoreRule:
+    """Argo CD's ignoreDifferences entry: fields of matching objects that never count as
+    drift (an HPA owns a Deployment's replicas, say). Sync still applies them."""
+
+    kind: str
+    group: str = ""
+    name: str | None = None
+    namespace: str | None = None
+    pointers: tuple[str, ...] = ()  # RFC 6901 JSON pointers
+
+    def applies_to(self, group: str, kind: str, namespace: str, name: str) -> bool:
+        return (
+            self.kind == kind
+            and self.group == group
+            and self.name in (None, name)
+            and self.namespace in (None, namespace)
+        )
+
+    def paths(self) -> tuple[tuple[str, ...], ...]:
+        return tuple(pointer_path(p) for p in self.pointers)
+
+
+def pointer_path(pointer: str) -> tuple[str, ...]:
+    """'/spec/replicas' -> ('spec', 'replicas'); '~1' is '/' and '~0' is '~'."""
+    if pointer in ("", "/"):
+        return ()
+    return tuple(s.replace("~1", "/").replace("~0", "~") for s in pointer.lstrip("/").split("/"))
+
+
 @dataclass
 class App:
     name: str
@@ -28,6 +58,7 @@ class App:
     recurse: bool = False  # plain directories: read subdirectories too
     interval: str | None = None
     images: list[str] = field(default_factory=list)  # kustomize edit set image syntax
+    ignore_differences: list[IgnoreRule] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     # Every repository path the app reads (its bases too, once rendered), for history.
     source_paths: list[str] = field(default_factory=list)
@@ -35,3 +66,12 @@ class App:
     def __post_init__(self) -> None:
         if not self.source_paths:
             self.source_paths = [self.path]
+
+    def ignored_paths(self, group: str, kind: str, namespace: str, name: str) -> tuple:
+        """The field paths of one object whose differences do not count as drift."""
+        return tuple(
+            path
+            for rule in self.ignore_differences
+            if rule.applies_to(group, kind, namespace, name)
+            for path in rule.paths()
+        )

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Sequence
+from typing import Any
+
 from gitops_tui.diff.mask import mask_change, mask_object
 from gitops_tui.diff.normalize import is_secret, normalize_desired, strip_server_fields
 from gitops_tui.diff.owners import attribute
-from gitops_tui.diff.paths import format_path
+from gitops_tui.diff.paths import Selector, format_path
 from gitops_tui.diff.project import RawChange, project
 from gitops_tui.diff.result import FieldChange, ObjectDiff, ObjectRef, Status
 from gitops_tui.diff.unified import unified
@@ -13,9 +17,15 @@ from gitops_tui.model import FIELD_MANAGER
 
 
 def diff_object(
-    desired: dict, live: dict | None, *, manager: str = FIELD_MANAGER, context: int = 3
+    desired: dict,
+    live: dict | None,
+    *,
+    manager: str = FIELD_MANAGER,
+    context: int = 3,
+    ignore: Sequence[tuple[str, ...]] = (),
 ) -> ObjectDiff:
-    """Compare a desired object (rendered from Git) with its live one (None: not found)."""
+    """Compare a desired object (rendered from Git) with its live one (None: not found).
+    Differences under an `ignore` path (ignoreDifferences) are not drift."""
     ref = ObjectRef.of(desired)
     desired = normalize_desired(desired)
     secret = is_secret(desired)
@@ -25,10 +35,52 @@ def diff_object(
 
     # Equal objects (the common case) cost one walk and no allocation.
     changes, _ = project(desired, live)
+    if ignore:
+        changes = [c for c in changes if not ignored(c.path, ignore)]
     if not changes:
         return ObjectDiff(ref, Status.SYNCED)
     _, projected = project(desired, live, build=True)
+    if ignore:
+        # Neither side shows an ignored field: the text is what counts as drift.
+        desired, projected = without(desired, ignore), without(projected, ignore)
     return out_of_sync(ref, desired, live, changes, projected, manager, secret, context)
+
+
+def ignored(path: tuple, ignore: Sequence[tuple[str, ...]]) -> bool:
+    """Whether a change's path lies at or under one of the ignored paths. A list item
+    named by its merge key matches a pointer's index only through the list itself."""
+    for prefix in ignore:
+        if len(path) < len(prefix):
+            continue
+        for seg, want in zip(path, prefix, strict=False):
+            if isinstance(seg, Selector) or str(seg) != want:
+                break
+        else:
+            return True
+    return False
+
+
+def without(obj: dict, ignore: Sequence[tuple[str, ...]]) -> dict:
+    out = copy.deepcopy(obj)
+    for path in ignore:
+        if path:
+            _drop(out, path)
+    return out
+
+
+def _drop(node: Any, path: tuple[str, ...]) -> None:
+    *parents, last = path
+    for seg in parents:
+        if isinstance(node, dict):
+            node = node.get(seg)
+        elif isinstance(node, list) and seg.isdigit() and int(seg) < len(node):
+            node = node[int(seg)]
+        else:
+            return
+    if isinstance(node, dict):
+        node.pop(last, None)
+    elif isinstance(node, list) and last.isdigit() and int(last) < len(node):
+        del node[int(last)]
 
 
 def out_of_sync(

@@ -149,7 +149,7 @@ class Engine:
         # Per app: ref -> (desired, live, diff) of the last comparison. The renderer and
         # the watch cache hand out new dicts on every change, so the same two objects
         # mean the same diff: a view of a busy fleet recompares only what moved.
-        self._diffs: dict[str, dict[ObjectRef, tuple[dict, dict | None, ObjectDiff]]] = {}
+        self._diffs: dict[str, dict[ObjectRef, tuple[dict, dict | None, ObjectDiff, tuple]]] = {}
         self._next_watch_retry = 0.0
         self._queue: queue.Queue = queue.Queue()
         self._stop = threading.Event()
@@ -275,15 +275,17 @@ class Engine:
         if desired is None:
             return []
         before, memo = self._diffs.get(app, {}), {}
+        declared = self.apps.get(app)
         out = []
         for ref, obj in desired.objects.items():
             live = self.cache.get(ref)
+            ignore = ignored_paths(declared, ref)
             last = before.get(ref)
-            if last is not None and last[0] is obj and last[1] is live:
+            if last is not None and last[0] is obj and last[1] is live and last[3] == ignore:
                 d = last[2]
             else:
-                d = diff_object(obj, live)
-            memo[ref] = (obj, live, d)
+                d = diff_object(obj, live, ignore=ignore)
+            memo[ref] = (obj, live, d, ignore)
             out.append(d)
         self._diffs[app] = memo  # only the refs Git still has
         out += [diff_extra(live) for live in self._extra(app, desired)]
@@ -515,7 +517,8 @@ class Engine:
         if not match:
             return False  # an extra object: prune is a sync's decision, not a heal's
         obj = desired.objects[match[0]]
-        d = diff_object(obj, self.cache.get(match[0]))
+        # Drift only in ignored fields (an HPA's replicas) is not healed: no fight.
+        d = diff_object(obj, self.cache.get(match[0]), ignore=ignored_paths(a, match[0]))
         if d.status == "Synced":
             return False
         allowed, started = self._flaps.setdefault(_key(ref), _Flap()).allow(time.monotonic())
@@ -538,3 +541,10 @@ class Engine:
         self._audit("heal", app, msg, desired.revision, [str(ref)])
         self.on_change(app)
         return True
+
+
+def ignored_paths(app: App | None, ref: ObjectRef) -> tuple:
+    """The app's ignoreDifferences paths for one object."""
+    if app is None or not app.ignore_differences:
+        return ()
+    return app.ignored_paths(ref.group, ref.kind, ref.namespace or "", ref.name)

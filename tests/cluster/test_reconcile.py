@@ -8,7 +8,7 @@ import time
 from kubernetes import client
 
 from gitops_tui.cluster.request import count_requests
-from gitops_tui.model import TRACKING_LABEL
+from gitops_tui.model import TRACKING_LABEL, ObjectRef
 from gitops_tui.reconcile.daemon import Poller
 from gitops_tui.reconcile.engine import FLAP_LIMIT
 from gitops_tui.reconcile.state import object_name
@@ -62,6 +62,35 @@ def test_kubectl_scale_is_healed_within_one_second(api_client, repo, make_servic
         lambda: [r for r in svc.audit.records(repo.app) if r.action == "heal"], "the audit"
     )
     assert "kubectl" in heals[-1].message
+
+
+def test_ignored_differences_are_neither_drift_nor_healed(api_client, repo, make_service):
+    # An HPA owns the replicas: Git's number must not fight it.
+    repo.configure(
+        ignoreDifferences=[
+            {"group": "apps", "kind": "Deployment", "jsonPointers": ["/spec/replicas"]}
+        ]
+    )
+    svc = _leader(make_service(repo))
+    assert svc.sync(repo.app).ok
+    web = ObjectRef("apps", "Deployment", repo.ns, "web")
+    apps_api(api_client).patch_namespaced_deployment_scale(
+        "web", repo.ns, {"spec": {"replicas": 7}}, field_manager="hpa-controller"
+    )
+    poll(lambda: svc.engine.cache.get(web)["spec"]["replicas"] == 7, "the scale in the cache")
+    svc.engine.submit(lambda: None).result(timeout=10)  # the heal check of it has run
+    assert replicas(api_client, repo.ns) == 7
+    assert all(str(d.status) == "Synced" for d in svc.engine.view(repo.app).diffs)
+    assert not [r for r in svc.audit.records(repo.app) if r.action == "heal"]
+    # Any other drift still heals.
+    patch = {"spec": {"template": {"spec": {"containers": [{"name": "main", "image": "evil:1"}]}}}}
+    apps_api(api_client).patch_namespaced_deployment("web", repo.ns, patch, field_manager="kubectl")
+
+    def image() -> str:
+        web = apps_api(api_client).read_namespaced_deployment("web", repo.ns)
+        return web.spec.template.spec.containers[0].image
+
+    poll(lambda: image() == "registry.example.com/web:1.0", "the heal of a field not ignored")
 
 
 def test_pause_keeps_the_drift_and_ttl_expiry_heals_it(api_client, repo, make_service):

@@ -38,7 +38,7 @@ def test_apps_json(origin: Path, capsys) -> None:
     assert tuple(a["name"] for a in data["apps"]) == APP_NAMES
     prod = next(a for a in data["apps"] if a["name"] == "payment-service-production")
     assert prod["path"] == "environments/production/payment-service"
-    assert prod["warnings"] == ["spec.ignoreDifferences is not supported and is ignored"]
+    assert prod["warnings"] == []
 
 
 def test_history_follows_the_base_too(origin: Path, capsys) -> None:

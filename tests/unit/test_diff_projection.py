@@ -368,3 +368,25 @@ def test_synced_objects_are_cheap():
     for _ in range(2000):
         assert diff_object(desired, live).status is Status.SYNCED
     assert time.perf_counter() - start < 5.0
+
+
+def test_ignored_fields_are_no_drift_and_are_left_out_of_the_text() -> None:
+    desired = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "web", "namespace": "ns"},
+        "spec": {
+            "replicas": 2,
+            "template": {"spec": {"containers": [{"name": "a", "image": "x:1"}]}},
+        },
+    }
+    live = copy.deepcopy(desired)
+    live["spec"]["replicas"] = 5  # an HPA scaled it
+    assert diff_object(desired, live).status is Status.OUT_OF_SYNC
+    assert diff_object(desired, live, ignore=[("spec", "replicas")]).status is Status.SYNCED
+    live["spec"]["template"]["spec"]["containers"][0]["image"] = "x:2"
+    d = diff_object(desired, live, ignore=[("spec", "replicas")])
+    assert d.status is Status.OUT_OF_SYNC
+    assert [c.path for c in d.changes] == ["spec.template.spec.containers[name=a].image"]
+    assert "replicas" not in d.unified and "+        image: x:1" in d.unified
+    assert diff_object(desired, live, ignore=[()]).status is Status.SYNCED  # pointer ""

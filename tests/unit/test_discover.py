@@ -26,7 +26,35 @@ def test_sample_repo_apps(tmp_path: Path) -> None:
     assert staging.auto_sync and staging.prune and staging.self_heal
     prod = apps["payment-service-production"]
     assert not prod.auto_sync and not prod.self_heal
-    assert prod.warnings == ["spec.ignoreDifferences is not supported and is ignored"]
+    assert prod.warnings == []
+    (rule,) = prod.ignore_differences
+    assert (rule.group, rule.kind, rule.pointers) == ("apps", "Deployment", ("/spec/replicas",))
+    assert prod.ignored_paths("apps", "Deployment", "shop-production", "payment-service") == (
+        ("spec", "replicas"),
+    )
+    assert prod.ignored_paths("", "Service", "shop-production", "payment-service") == ()
+
+
+def test_argo_ignore_differences_what_is_kept_and_what_is_said(tmp_path: Path) -> None:
+    text = (
+        ARGO
+        + """  ignoreDifferences:
+  - {group: apps, kind: Deployment, name: web, jsonPointers: [/spec/replicas, /a~1b]}
+  - {kind: ConfigMap, jqPathExpressions: [.data.x], jsonPointers: [data/x]}
+  - {jsonPointers: [/spec]}
+"""
+    )
+    (app,) = discover(write(tmp_path, {"apps/web.yaml": text})).apps
+    web, cm = app.ignore_differences
+    assert web.pointers == ("/spec/replicas", "/a~1b") and web.name == "web"
+    assert app.ignored_paths("apps", "Deployment", "web", "web") == (("spec", "replicas"), ("a/b",))
+    assert app.ignored_paths("apps", "Deployment", "web", "other") == ()
+    assert cm.pointers == ()
+    assert {
+        "ignoreDifferences[1].jqPathExpressions is not supported and is ignored",
+        "ignoreDifferences[1].jsonPointers 'data/x' is not a JSON pointer and is ignored",
+        "ignoreDifferences[2] has no kind and is ignored",
+    } <= set(app.warnings)
 
 
 ARGO = """\
