@@ -30,6 +30,7 @@ from gitops_tui.tui.app import GitOpsApp
 from gitops_tui.tui.screens.diff import DiffScreen
 from gitops_tui.tui.widgets.rowtable import RowTable
 from tests.support import poll
+from tests.tui.test_app import cells
 from tests.tui.test_snapshots import OneScreen
 
 FIXED = Path("/tmp/gitops-tui-snapshot-fleet")  # a fixed path: the status bar shows it
@@ -99,11 +100,6 @@ def fleet(kubeconfig: Path, api_client, tmp_path_factory) -> Iterator[Service]:
     core = client.CoreV1Api(api_client)
     for ns in (*SAMPLE_NAMESPACES, control):
         core.delete_namespace(ns)
-
-
-def cells(app: GitOpsApp) -> list[list[str]]:
-    table = app.query_one("#apps", RowTable)
-    return [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
 
 
 async def until(pilot, fn, what: str, deadline: float = 30.0) -> None:

@@ -153,18 +153,6 @@ class RowTable(ScrollView, can_focus=True):
         self._resized()
         self._announce()
 
-    def add_row(self, *cells: Cell, key: str | None = None) -> str:
-        key = key if key is not None else str(len(self._keys))
-        if key in self._index:
-            raise ValueError(f"duplicate row key {key!r}")
-        self._index[key] = len(self._keys)
-        self._keys.append(key)
-        self._store(key, cells)
-        self._resized()
-        self.refresh_line(self._index[key] + self.header_height)
-        self._announce()
-        return key
-
     def set_rows(self, rows: Iterable[tuple[str, Sequence[Cell]]]) -> None:
         """Replace every row. Rows whose cells did not change keep their drawn lines, and
         the cursor stays on its key when that key remains."""
@@ -261,16 +249,16 @@ class RowTable(ScrollView, can_focus=True):
     def _rows_in_view(self) -> int:
         return max(1, self.scrollable_content_region.height - self.header_height)
 
-    def _scroll_to_cursor(self) -> None:
+    def _scroll_to_cursor(self, retry: bool = True) -> None:
         top, rows = round(self.scroll_y), self._rows_in_view()
         if self._cursor < top:
             self.scroll_to(y=self._cursor, animate=False)
         elif self._cursor >= top + rows:
             target = self._cursor - rows + 1
             self.scroll_to(y=target, animate=False)
-            if round(self.scroll_y) != target:
+            if round(self.scroll_y) != target and retry:
                 # The new rows are not laid out yet: scroll once they are.
-                self.call_after_refresh(self._scroll_to_cursor)
+                self.call_after_refresh(self._scroll_to_cursor, False)
 
     def action_cursor_down(self) -> None:
         self.move_cursor(row=self._cursor + 1)
