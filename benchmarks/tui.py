@@ -671,6 +671,7 @@ class Press:
     queued_s: float  # key event sent -> the app's cursor action starts
     timed_out: bool
     sent_at: float  # perf_counter() when the key event was sent
+    scrolled: bool = False  # the table scrolled to show the new row (every line redrawn)
 
 
 class KeyTimer:
@@ -722,6 +723,7 @@ class KeyTimer:
         assert driver is not None
         event = events.Key(key, key)
         event.set_sender(self.app)
+        top = round(self.table.scroll_y)
         start = time.perf_counter()
         driver.send_message(event)
         try:
@@ -733,7 +735,8 @@ class KeyTimer:
         self.target = None
         drawn = (self.drawn_at or self.frame_at) - start
         queued = (self.action_at or self.frame_at) - start
-        return Press(key, row, self.frame_at - start, drawn, queued, timed_out, start)
+        scrolled = round(self.table.scroll_y) != top
+        return Press(key, row, self.frame_at - start, drawn, queued, timed_out, start, scrolled)
 
 
 class CursorOnScreen:
@@ -1136,6 +1139,10 @@ async def bench_keys(fleet: Fleet, sizes: Sizes, prof: bool) -> dict:
     return key_result(w, fleet, load, prof)
 
 
+def scroll_stats(presses: list[Press]) -> dict[str, Any]:
+    return {"presses": len(presses), **(ms_stats([p.total_s for p in presses]) if presses else {})}
+
+
 def key_result(w: dict, fleet: Fleet, load: SyncLoad, prof: bool) -> dict:
     presses: list[Press] = w["presses"]
     ok = [p for p in presses if not p.timed_out]
@@ -1149,6 +1156,10 @@ def key_result(w: dict, fleet: Fleet, load: SyncLoad, prof: bool) -> dict:
         **ms_stats([p.total_s for p in presses]),
         "drawn_in_view_or_not": ms_stats([p.drawn_s for p in presses]),
         "queued": ms_stats([p.queued_s for p in ok]) if ok else None,
+        "by_scroll": {
+            "scrolled": scroll_stats([p for p in presses if p.scrolled]),
+            "in_place": scroll_stats([p for p in presses if not p.scrolled]),
+        },
         "idle_baseline": {
             "presses": len(w["idle"]),
             "timeouts": sum(p.timed_out for p in w["idle"]),
