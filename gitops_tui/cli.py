@@ -15,8 +15,10 @@ from gitops_tui.errors import GitOpsError
 
 
 def _jsonable(value):
+    if hasattr(value, "as_json"):
+        return _jsonable(value.as_json())
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {k: _jsonable(v) for k, v in dataclasses.asdict(value).items()}
+        return {f.name: _jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
     if isinstance(value, dict):
         return {str(k): _jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):

@@ -64,6 +64,16 @@ class ObjectDiff:
             self.text = self.text()
         return self.text
 
+    def as_json(self) -> dict[str, Any]:
+        """The fields as data, with the text made (JSON has no place for a maker)."""
+        return {
+            "ref": self.ref,
+            "status": self.status,
+            "changes": self.changes,
+            "unified": self.unified,
+            "drifted_by": self.drifted_by,
+        }
+
     @property
     def in_sync(self) -> bool:
         return self.status is Status.SYNCED

@@ -50,6 +50,7 @@ def test_sync_status_diff_pause_resume(cli, repo: Repo, api_client) -> None:
     code, diffs, _ = poll(lambda: (r := cli("diff", repo.app))[0] == 3 and r, "the drift")
     (d,) = diffs
     assert d["status"] == "OutOfSync" and [m["manager"] for m in d["drifted_by"]] == ["kubectl"]
+    assert "-  replicas: 4\n+  replicas: 2\n" in d["unified"]
 
     code, state, _ = cli("pause", repo.app, "--for", "45m", "--reason", "INC-9 debugging")
     assert code == 0 and state["pause"]["reason"] == "INC-9 debugging"
