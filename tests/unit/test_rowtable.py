@@ -119,3 +119,37 @@ async def test_the_mouse_picks_rows_and_headers() -> None:
         await pilot.click(RowTable, offset=(x, 0))
         await pilot.pause()
         assert app.headers == ["SYNC"]
+
+
+async def test_new_rows_and_wider_cells_bring_scrollbars_without_a_relayout() -> None:
+    app = TableApp(rows=5)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        table = app.query_one(RowTable)
+        assert not table.show_vertical_scrollbar and not table.show_horizontal_scrollbar
+        layouts = 0
+        relayout = app.screen._refresh_layout
+
+        def counted(*args, **kwargs) -> None:
+            nonlocal layouts
+            layouts += 1
+            relayout(*args, **kwargs)
+
+        app.screen._refresh_layout = counted
+        table.update_row("app-03", ("app-03", sync_text("OutOfSync"), "replicas 5 → 2"))
+        await pilot.pause()
+        assert layouts == 0  # a wider column that still fits: the pane redraws alone
+        assert "replicas 5 → 2" in line_of(app, "app-03")
+        table.set_rows((f"app-{i:02d}", (f"app-{i:02d}", "", "")) for i in range(30))
+        await pilot.pause()
+        assert table.show_vertical_scrollbar and layouts > 0  # it takes a column
+        layouts = 0
+        table.set_rows((f"app-{i:02d}", (f"app-{i:02d}", "", "")) for i in range(40))
+        await pilot.pause()
+        assert layouts == 0  # more rows under a scrollbar already shown
+        table.update_row("app-04", ("app-04", "", "x" * 80))
+        await pilot.pause()
+        assert table.show_horizontal_scrollbar and layouts > 0
+        await pilot.press("end")
+        await pilot.pause()
+        assert line_of(app, "app-39")  # the new size scrolls as far as the last row

@@ -224,8 +224,17 @@ class RowTable(ScrollView, can_focus=True):
     def _resized(self) -> None:
         width = sum(self._widths) + 2 * PAD * len(self._widths)
         size = Size(width, len(self._keys) + self.header_height)
-        if size != self.virtual_size:
-            self.virtual_size = size
+        if size == self.virtual_size:
+            return
+        if self.styles.auto_dimensions:
+            self.virtual_size = size  # the pane's size follows its rows: lay out again
+            return
+        # The pane's size comes from CSS, so new rows or wider cells need no relayout
+        # of the screen (tens of ms under load): only the scrollbars follow, and they ask
+        # for a relayout themselves when one appears or goes.
+        self.set_reactive(RowTable.virtual_size, size)
+        self._scroll_update(size)
+        self.refresh()
 
     # ---- the cursor -------------------------------------------------------------------
     def move_cursor(self, *, row: int) -> None:
