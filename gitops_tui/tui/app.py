@@ -14,7 +14,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from rich.cells import cell_len
 from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.message import Message
@@ -23,7 +22,7 @@ from textual.widgets import Footer, Input, Static
 from gitops_tui.errors import GitOpsError
 from gitops_tui.health import object_health
 from gitops_tui.service import Service
-from gitops_tui.tui.format import ago, ago_seconds, heal_text, health_text, sync_text
+from gitops_tui.tui.format import ago, ago_seconds, fit_rows, heal_text, health_text, sync_text
 from gitops_tui.tui.keys import KEYS, MUTATING, bindings, label
 from gitops_tui.tui.screens.details import DetailsScreen
 from gitops_tui.tui.screens.diff import DiffScreen
@@ -43,6 +42,7 @@ RES_COLUMNS = ("KIND", "NAMESPACE", "NAME", "SYNC", "HEALTH")
 # The resources pane follows the cursor once it rests this long: while a key repeats,
 # only the apps table redraws, and each press shows in one cheap frame.
 RESOURCES_SETTLE = 0.06  # seconds
+DETAIL_ROWS = 3  # the selected app's detail pane, in lines
 
 
 class AppChanged(Message):
@@ -88,7 +88,6 @@ class GitOpsApp(App):
         self._message_in_flight = False
         self._flush_timer = False
         self._views_busy = False
-        self._detail_rows = -1
         self._detail_text: str | None = None
         self._status_text: str | None = None
         self._resources_due = 0.0
@@ -358,7 +357,7 @@ class GitOpsApp(App):
         if row is None:
             self._shown = None
             table.clear()
-            self._set_detail("")
+            self._set_detail([])
             return
         v = row.view
         self._shown = (v.app.name, v.diffs)
@@ -377,27 +376,29 @@ class GitOpsApp(App):
             rows.append((f"{v.app.name}/{d.ref}", cells))
         table.set_rows(rows)  # the cursor stays on its object while the app repaints
         lines = [f"{v.app.name}: {v.app.path} → {v.app.namespace or '-'}   health: {v.health}"]
+        if v.error:  # first: what needs the operator most
+            lines.append(f"✘ {v.error}  (i: details)")
         if v.state.pause:
             p = v.state.pause
             lines.append(f"⏸ paused by {p.by} until {p.until[:16]}: {p.reason}")
         if v.state.suspended:
             lines.append("⏸ auto-sync suspended")
-        if v.error:
-            lines.append(f"✘ {v.error}  (i: details)")
         lines += [f"⚠ {w}" for w in v.app.warnings]
-        self._set_detail("\n".join(lines))
+        self._set_detail(lines)
 
-    def _set_detail(self, text: str) -> None:
-        # A relayout of the screen costs tens of ms under load, and moving the cursor
-        # repaints this pane on every key: relayout only when its height changes.
-        if text == self._detail_text:
-            return
-        self._detail_text = text
+    def _set_detail(self, lines: list[str]) -> None:
+        # The pane keeps one height (DETAIL_ROWS): a relayout of the screen costs tens of
+        # ms under load, and the panes would jump as the cursor moves between apps.
         detail = self.query_one("#app-detail", Static)
-        width = max(detail.content_size.width, 1)
-        rows = sum(max(1, -(-cell_len(line) // width)) for line in text.split("\n")) if text else 0
-        detail.update(text, layout=rows != self._detail_rows)
-        self._detail_rows = rows
+        width = detail.content_size.width or self.size.width - 2  # before the first layout
+        text = fit_rows([part for line in lines for part in line.split("\n")], width, DETAIL_ROWS)
+        if text != self._detail_text:
+            self._detail_text = text
+            detail.update(text, layout=False)
+
+    def on_resize(self) -> None:
+        # The detail pane's text is cut to its width: refit it once the new layout is in.
+        self.call_after_refresh(self._fill_resources)
 
     def on_row_table_row_highlighted(self, event: RowTable.RowHighlighted) -> None:
         if event.table.id == "apps":

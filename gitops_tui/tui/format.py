@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from rich.cells import cell_len, set_cell_size
 from rich.text import Text
 
 SYNC_STYLE = {
@@ -60,3 +61,34 @@ def heal_text(pause, self_heal: bool) -> Text:
         who = pause.by.split(" ")[0]
         return Text(f"⏸ PAUSED until {local_hhmm(pause.until)} by {who}", style="bold yellow")
     return Text("✔ on", style="green") if self_heal else Text("✘ off", style="dim")
+
+
+def fit_rows(lines: list[str], width: int, rows: int) -> str:
+    """The lines as they fit a pane `rows` high and `width` wide (long lines wrap). What
+    does not fit gives way to one last line saying how much more there is and where."""
+    width = max(width, 1)
+
+    def height(line: str) -> int:
+        return max(1, -(-cell_len(line) // width))
+
+    if sum(height(line) for line in lines) <= rows:
+        return "\n".join(lines)
+    kept, used = [], 0
+    for line in lines:
+        if used + height(line) > rows - 1:
+            if room := (rows - 1 - used) * width:
+                kept.append(cut(line, room) + "\n")  # the head of a line too long to fit
+            break
+        kept.append(line)
+        used += height(line)
+    whole = sum(not k.endswith("\n") for k in kept)
+    more = len(lines) - whole
+    note = f"… {more} more line{'s' * (more != 1)}: i for details"
+    return "\n".join([k.rstrip("\n") for k in kept] + [cut(note, width)])
+
+
+def cut(text: str, cells: int) -> str:
+    """At most `cells` wide: a longer text ends in …"""
+    if cell_len(text) <= cells:
+        return text
+    return set_cell_size(text, max(cells - 1, 0)).rstrip() + "…"

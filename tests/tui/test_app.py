@@ -11,7 +11,7 @@ from kubernetes import client
 from textual.widgets import DataTable, Static
 
 from gitops_tui.reconcile.state import object_name
-from gitops_tui.tui.app import GitOpsApp
+from gitops_tui.tui.app import DETAIL_ROWS, GitOpsApp
 from gitops_tui.tui.widgets.rowtable import RowTable
 from tests.support import Repo, deployment, git
 
@@ -177,6 +177,10 @@ async def test_slash_filters(repo: Repo, make_service, tmp_path) -> None:
     app = GitOpsApp(make_service(repo))
     async with app.run_test(size=(80, 24)) as pilot:  # the smallest terminal we support
         await wait_for(pilot, lambda: len(cells(app)) == 2, "both apps")
+        detail = app.query_one("#app-detail", Static)
+        await pilot.press("j")
+        await wait_for(pilot, lambda: cells(app)[1][0] + ":" in str(detail.render()), "its detail")
+        assert detail.region.height == DETAIL_ROWS + 1  # a border and the lines: never jumps
         await pilot.press("slash", *"bill")
         await wait_for(pilot, lambda: len(cells(app)) == 1, "the filter")
         assert cells(app)[0][0] == f"billing-{repo.ns}"
