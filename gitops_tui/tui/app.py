@@ -100,12 +100,12 @@ class GitOpsApp(App):
 
     # ---- layout ---------------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        yield Static("cluster: connecting…", id="cluster")
+        yield Static("cluster: connecting…", id="cluster", markup=False)
         yield Input(placeholder="filter apps (esc clears)", id="filter")
         yield RowTable(APP_COLUMNS, id="apps", zebra_stripes=True)
         yield RowTable(RES_COLUMNS, id="resources")
-        yield Static("", id="app-detail")
-        yield Static(f"repo: {self.service.settings.repo}  starting…", id="statusbar")
+        yield Static("", id="app-detail", markup=False)
+        yield Static(f"repo: {self.service.settings.repo}  starting…", id="statusbar", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -156,6 +156,10 @@ class GitOpsApp(App):
 
     def ui_call(self, fn, *args, **kwargs):
         return ui_call(self, fn, *args, **kwargs)
+
+    def notify(self, message: str, *, markup: bool = False, **kwargs) -> None:
+        # Messages quote Git, the API server and operators, whose [brackets] are text.
+        super().notify(message, markup=markup, **kwargs)
 
     def on_unmount(self) -> None:
         self._stopping.set()

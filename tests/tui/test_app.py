@@ -163,6 +163,38 @@ async def test_R_reverts_a_commit_from_history_and_rolls_back(
         await wait_for(pilot, lambda: image(api_client, repo).endswith(":1.0"), "the rollback")
 
 
+async def test_text_from_git_and_operators_shows_as_written(
+    api_client, repo: Repo, make_service
+) -> None:
+    # Square brackets mean markup to Textual: "[/b]" unmatched used to raise in the UI.
+    repo.write("shop/web.yaml", deployment("web", "registry.example.com/web:2.0"))
+    bump = repo.commit("shop: web 2.0 [skip ci] [/b]")
+    svc = make_service(repo)
+    app = GitOpsApp(svc)
+    async with app.run_test(size=SIZE) as pilot:
+        await synced_app(pilot, app, repo)
+        await wait_for(pilot, lambda: "web 2.0 [skip ci] [/b]" in status_line(app), "the subject")
+        await pilot.press("p")
+        await wait_for(pilot, lambda: app.screen.id == "pause-modal", "the pause modal")
+        await pilot.press(*"[/i] INC-7 [red]", "enter", "enter")
+        detail = lambda: str(app.query_one("#app-detail", Static).render())  # noqa: E731
+        await wait_for(pilot, lambda: "[/i] INC-7 [red]" in detail(), "the reason as typed")
+        await pilot.press("h")
+        await wait_for(pilot, lambda: app.screen.id == "history-screen", "the history")
+        table = app.screen.query_one("#history", DataTable)
+        await wait_for(pilot, lambda: table.row_count >= 1, "commits in the history")
+        texts = [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
+        index = next(i for i, r in enumerate(texts) if r[1] == bump[:8])
+        assert texts[index][3] == "shop: web 2.0 [skip ci] [/b]"
+        table.move_cursor(row=index)
+        await pilot.press("R")
+        await wait_for(pilot, lambda: app.screen.id == "revert-modal", "the revert modal")
+        title = str(app.screen.query_one(".dialog-title", Static).render())
+        assert title == 'Revert "shop: web 2.0 [skip ci] [/b]" and push?'
+        await pilot.press("n")
+        await wait_for(pilot, lambda: app.screen.id == "history-screen", "back to the history")
+
+
 async def test_slash_filters(repo: Repo, make_service, tmp_path) -> None:
     repo.write(
         "gitops-tui.yaml",

@@ -58,7 +58,7 @@ class DetailsScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wide"):
-            yield Label(f"Details: {self.view.app.name}", classes="dialog-title")
+            yield Label(f"Details: {self.view.app.name}", classes="dialog-title", markup=False)
             with VerticalScroll(classes="dialog-body"):
                 yield Static(details_text(self.view), id="details-body")
 

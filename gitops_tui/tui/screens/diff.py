@@ -43,7 +43,7 @@ def side_by_side(unified: str) -> Table:
             plus.append(line[1:])
         else:
             flush()
-            table.add_row(line[1:], line[1:])
+            table.add_row(Text(line[1:]), Text(line[1:]))  # plain: YAML has brackets
     flush()
     return table
 
@@ -70,7 +70,8 @@ def render_diff(d, split: bool):
         fields.add_column("GIT")
         fields.add_column("BY")
         for c in d.changes:
-            fields.add_row(c.path, _short(c.old), _short(c.new), ", ".join(c.by) or "-")
+            cells = (c.path, _short(c.old), _short(c.new), ", ".join(c.by) or "-")
+            fields.add_row(*map(Text, cells))  # plain text: values may hold brackets
         parts.append(fields)
     if d.unified:
         if split:
@@ -98,7 +99,7 @@ class DiffScreen(Screen[None]):
         self.split = False
 
     def compose(self) -> ComposeResult:
-        yield Static("", id="diff-title")
+        yield Static("", id="diff-title", markup=False)
         with VerticalScroll(id="diff-body"):
             yield Static("", id="diff-content")
         yield Footer()

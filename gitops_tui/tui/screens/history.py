@@ -125,13 +125,14 @@ class HistoryScreen(Screen[None]):
                 n = len(item.files)
                 files = f"{n} file" + ("s" if n != 1 else "")
                 subject = item.subject if len(item.subject) <= 52 else item.subject[:51] + "…"
-                table.add_row(t, item.short, item.author_name, subject, files)
+                # Text, not str: the table reads a str as markup, and subjects hold [brackets].
+                table.add_row(t, item.short, Text(item.author_name), Text(subject), files)
             else:
                 style = "green" if item.ok else "red"
                 table.add_row(
                     t,
                     Text(f"⚙ {item.action}", style=style),
-                    item.who.split(" ")[0],
+                    Text(item.who.split(" ")[0]),
                     Text(item.message, style=style),
                     "",
                 )

@@ -26,7 +26,7 @@ class Confirm(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(self.title_text, classes="dialog-title")
+            yield Label(self.title_text, classes="dialog-title", markup=False)
             with VerticalScroll(classes="dialog-body"):
                 yield Static(self.body, markup=False)
             with Horizontal(classes="dialog-buttons"):
@@ -65,7 +65,7 @@ class PauseModal(ModalScreen[PauseRequest | None]):
             yield Input(placeholder="debugging INC-1234", id="reason")
             yield Label("For (e.g. 30m, 1h, 2h30m)")
             yield Input(value="30m", id="duration")
-            yield Static("", id="pause-error", classes="error")
+            yield Static("", id="pause-error", classes="error", markup=False)
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Pause", variant="warning", id="yes")
                 yield Button("Cancel", id="no")

@@ -44,14 +44,14 @@ class ValueModal(ModalScreen[ValueInput | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(self.title_text, classes="dialog-title")
+            yield Label(self.title_text, classes="dialog-title", markup=False)
             yield Label("Key")
             yield Input(value=self.key, id="secret-key", disabled=not self.key_editable)
             yield Label("Value (masked; sealed on save, never written in clear)")
             yield Input(password=True, id="secret-value")
             yield Label("…or read the value from a file (e.g. a TLS key)")
             yield Input(placeholder="/path/to/file", id="secret-file")
-            yield Static("", id="secret-error", classes="error")
+            yield Static("", id="secret-error", classes="error", markup=False)
             with Horizontal(classes="dialog-buttons"):
                 yield Button("OK", variant="primary", id="yes")
                 yield Button("Cancel", id="no")
@@ -106,7 +106,7 @@ class NameModal(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(self.title_text, classes="dialog-title")
+            yield Label(self.title_text, classes="dialog-title", markup=False)
             yield Input(value=self.value, id="secret-new-name")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
@@ -133,11 +133,11 @@ class SecretScreen(Screen[None]):
         self.service, self.edit, self.read_only = service, edit, read_only
 
     def compose(self) -> ComposeResult:
-        yield Static("", id="secret-title")
+        yield Static("", id="secret-title", markup=False)
         table = DataTable(id="secret-keys", cursor_type="row")
         table.add_columns("KEY", "STATE", "VALUE")
         yield table
-        yield Static("", id="secret-detail")
+        yield Static("", id="secret-detail", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -198,7 +198,7 @@ class SecretScreen(Screen[None]):
         try:
             fn(*args)
         except GitOpsError as e:
-            self.notify(str(e), severity="error")
+            self.notify(str(e), severity="error", markup=False)
         self._fill()
 
     def action_add(self) -> None:
