@@ -59,7 +59,13 @@ from typing import Any, TypeVar
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+# First, as in the gitops-tui command: importing the UI package sets Textual's frame rate.
+import gitops_tui.tui  # noqa: E402
+
+UI_FRAME_RATE = gitops_tui.tui.FRAME_RATE
+
 import textual  # noqa: E402
+from textual import constants as textual_constants  # noqa: E402
 from textual import events  # noqa: E402
 from textual._compositor import CompositorUpdate  # noqa: E402
 from textual.css.query import NoMatches  # noqa: E402
@@ -1272,6 +1278,8 @@ def run(sizes: Sizes, quick: bool, prof: bool) -> dict:
                     "env": {
                         **environment(kubeconfig),
                         "textual": textual.__version__,
+                        "textual_max_fps": textual_constants.MAX_FPS,  # as set by the UI:
+                        "ui_frame_rate": int(UI_FRAME_RATE),  # equal unless TEXTUAL_FPS set
                         "terminal": f"{SIZE[0]}x{SIZE[1]} headless",
                         "loadavg_at_start": [r(x, 2) for x in os.getloadavg()],
                         **product_revision(),
