@@ -379,15 +379,17 @@ class GitOpsApp(App):
             )
             rows.append((f"{v.app.name}/{d.ref}", cells))
         table.set_rows(rows)  # the cursor stays on its object while the app repaints
-        lines = [f"{v.app.name}: {v.app.path} → {v.app.namespace or '-'}   health: {v.health}"]
-        if v.error:  # first: what needs the operator most
-            lines.append(f"✘ {v.error}  (i: details)")
+        # Most pressing first: the pane shows DETAIL_ROWS lines, `i` shows them all.
+        lines = [f"health: {v.health}"]
+        if v.error:
+            lines.append(f"✘ {v.error}")
         if v.state.pause:
             p = v.state.pause
             lines.append(f"⏸ paused by {p.by} until {p.until[:16]}: {p.reason}")
         if v.state.suspended:
             lines.append("⏸ auto-sync suspended")
         lines += [f"⚠ {w}" for w in v.app.warnings]
+        lines.append(f"source: {v.app.path} → {v.app.namespace or '-'}")
         self._set_detail(lines)
 
     def _set_detail(self, lines: list[str]) -> None:
@@ -395,7 +397,7 @@ class GitOpsApp(App):
         # ms under load, and the panes would jump as the cursor moves between apps.
         detail = self.query_one("#app-detail", Static)
         width = detail.content_size.width or self.size.width - 2  # before the first layout
-        text = fit_rows([part for line in lines for part in line.split("\n")], width, DETAIL_ROWS)
+        text = fit_rows(lines, width, DETAIL_ROWS)
         if text != self._detail_text:
             self._detail_text = text
             detail.update(text, layout=False)

@@ -64,27 +64,14 @@ def heal_text(pause, self_heal: bool) -> Text:
 
 
 def fit_rows(lines: list[str], width: int, rows: int) -> str:
-    """The lines as they fit a pane `rows` high and `width` wide (long lines wrap). What
-    does not fit gives way to one last line saying how much more there is and where."""
-    width = max(width, 1)
-
-    def height(line: str) -> int:
-        return max(1, -(-cell_len(line) // width))
-
-    if sum(height(line) for line in lines) <= rows:
-        return "\n".join(lines)
-    kept, used = [], 0
-    for line in lines:
-        if used + height(line) > rows - 1:
-            if room := (rows - 1 - used) * width:
-                kept.append(cut(line, room) + "\n")  # the head of a line too long to fit
-            break
-        kept.append(line)
-        used += height(line)
-    whole = sum(not k.endswith("\n") for k in kept)
-    more = len(lines) - whole
-    note = f"… {more} more line{'s' * (more != 1)}: i for details"
-    return "\n".join([k.rstrip("\n") for k in kept] + [cut(note, width)])
+    """The lines as they fit a pane `rows` high and `width` wide: a line each, cut with …
+    when too long; when there are more lines than rows, the last row says how many more
+    there are and where to read them."""
+    if len(lines) > rows:
+        more = len(lines) - (rows - 1)
+        lines = lines[: rows - 1] + [f"… {more} more line{'s' * (more != 1)}: i for details"]
+    # A line's own newlines (a health message, an error's context) would take more rows.
+    return "\n".join(cut(" ".join(line.splitlines()), max(width, 1)) for line in lines)
 
 
 def cut(text: str, cells: int) -> str:

@@ -210,8 +210,9 @@ async def test_slash_filters(repo: Repo, make_service, tmp_path) -> None:
     async with app.run_test(size=(80, 24)) as pilot:  # the smallest terminal we support
         await wait_for(pilot, lambda: len(cells(app)) == 2, "both apps")
         detail = app.query_one("#app-detail", Static)
+        await wait_for(pilot, lambda: f"source: shop → {repo.ns}" in str(detail.render()), "detail")
         await pilot.press("j")
-        await wait_for(pilot, lambda: cells(app)[1][0] + ":" in str(detail.render()), "its detail")
+        await wait_for(pilot, lambda: app.selected_name() == cells(app)[1][0], "the second app")
         assert detail.region.height == DETAIL_ROWS + 1  # a border and the lines: never jumps
         await pilot.press("slash", *"bill")
         await wait_for(pilot, lambda: len(cells(app)) == 1, "the filter")

@@ -7,22 +7,23 @@ from gitops_tui.tui.format import cut, fit_rows
 
 def test_lines_that_fit_are_shown_as_they_are() -> None:
     assert fit_rows(["a", "b"], width=10, rows=3) == "a\nb"
-    assert fit_rows(["x" * 15, "b"], width=10, rows=3) == "x" * 15 + "\nb"  # wraps to 2 rows
+
+
+def test_a_long_line_is_cut_to_one_row() -> None:
+    assert fit_rows(["x" * 15, "b"], width=10, rows=3) == "x" * 9 + "…\nb"
+    assert fit_rows(["Progressing: web\n0/3 ready", "b"], width=40, rows=3) == (
+        "Progressing: web 0/3 ready\nb"
+    )
 
 
 def test_what_does_not_fit_says_how_much_more_there_is() -> None:
-    lines = ["summary", "✘ sync failed", "⚠ one", "⚠ two"]
+    lines = ["health: Healthy", "✘ sync failed", "⚠ one", "source: shop → shop"]
     assert fit_rows(lines, width=40, rows=3).split("\n") == [
-        "summary",
+        "health: Healthy",
         "✘ sync failed",
         "… 2 more lines: i for details",
     ]
-
-
-def test_a_line_too_long_for_the_room_left_is_cut_and_counted() -> None:
-    shown = fit_rows(["y" * 25, "z"], width=10, rows=2).split("\n")
-    assert shown == ["y" * 9 + "…", "… 2 more…"]  # the cut line counts: it is not all there
-    assert all(len(line) <= 10 for line in shown)
+    assert fit_rows(lines, width=12, rows=2).split("\n") == ["health: Hea…", "… 3 more li…"]
 
 
 def test_cut_ends_a_long_text_in_an_ellipsis() -> None:
