@@ -153,3 +153,25 @@ async def test_new_rows_and_wider_cells_bring_scrollbars_without_a_relayout() ->
         await pilot.press("end")
         await pilot.pause()
         assert line_of(app, "app-39")  # the new size scrolls as far as the last row
+
+
+async def test_the_cursor_and_stripes_follow_focus_and_theme() -> None:
+    app = TableApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        table = app.query_one(RowTable)
+
+        def cursor_bg() -> object:
+            return list(table.render_line(1 + table.cursor_row))[1].style.bgcolor
+
+        focused = cursor_bg()
+        table.blur()
+        await pilot.pause()
+        blurred = cursor_bg()
+        assert blurred != focused  # the cursor dims when the table has no focus
+        table.focus()
+        await pilot.pause()
+        assert cursor_bg() == focused
+        app.theme = "textual-light" if app.theme != "textual-light" else "textual-dark"
+        await pilot.pause()
+        assert cursor_bg() != focused  # a new theme's colours, not the old ones kept

@@ -117,6 +117,7 @@ class RowTable(ScrollView, can_focus=True):
         self._widths = [cell_len(c) for c in self.column_names]
         self._widths_version = 0
         self._lines: dict[str, tuple[tuple, Strip]] = {}  # row key -> (look, line)
+        self._looks: tuple[bool, dict[str, Style]] | None = None  # (focused, look by name)
         self._cursor = 0
         self._announced: str | None = None  # the key the last RowHighlighted named
 
@@ -317,22 +318,37 @@ class RowTable(ScrollView, can_focus=True):
         self.refresh()
 
     # ---- drawing ----------------------------------------------------------------------
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._looks = None  # focus, theme or CSS changed: the looks are made again
+
+    def _look(self, name: str) -> Style:
+        # Resolving styles walks the widget's ancestors (~0.1 ms): once per style change,
+        # not for every line of every frame.
+        if self._looks is None or self._looks[0] != self.has_focus:
+            base = self.rich_style
+            looks = {"base": base}
+            for part in ("header", "cursor", "even-row"):
+                looks[part] = base + self.get_component_rich_style(f"rowtable--{part}")
+            self._looks = (self.has_focus, looks)
+        return self._looks[1][name]
+
     def render_line(self, y: int) -> Strip:
         width = self.size.width
         scroll_x, scroll_y = round(self.scroll_x), round(self.scroll_y)
-        base = self.rich_style
+        base = self._look("base")
         if y < self.header_height:
-            line = self._line(None, self.column_names, base + self._style("rowtable--header"))
+            line = self._line(None, self.column_names, self._look("header"))
         else:
             index = y - self.header_height + scroll_y
             if index >= len(self._keys):
                 return Strip.blank(width, base)
             key = self._keys[index]
             if index == self._cursor:
-                style = base + self._style("rowtable--cursor")
+                style = self._look("cursor")
                 look: tuple = ("cursor", self.has_focus)
             elif self.zebra_stripes and index % 2 == 0:
-                style, look = base + self._style("rowtable--even-row"), ("even",)
+                style, look = self._look("even-row"), ("even",)
             else:
                 style, look = base, ("odd",)
             look += (self._version[key], self._widths_version, style)
@@ -343,9 +359,6 @@ class RowTable(ScrollView, can_focus=True):
                 line = self._line(key, self._cells[key], style, cursor=index == self._cursor)
                 self._lines[key] = (look, line)
         return line.crop(scroll_x, scroll_x + width).adjust_cell_length(width, base)
-
-    def _style(self, component: str) -> Style:
-        return self.get_component_rich_style(component)
 
     def _line(self, key: str | None, cells: Sequence[Cell], style: Style, cursor=False) -> Strip:
         console = self.app.console
