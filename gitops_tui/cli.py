@@ -219,13 +219,12 @@ def cmd_reconcile(args) -> int:
     if not result.is_leader:
         text = f"not the leader ({result.leader} leads): nothing done"
     else:
-        text = (
-            "\n".join(
-                f"{r.app}: " + ("synced" if r.ok else "failed: " + "; ".join(r.errors))
-                for r in result.reports
-            )
-            or "everything in sync"
-        )
+        lines = [
+            f"{r.app}: " + ("synced" if r.ok else "failed: " + "; ".join(r.errors))
+            for r in result.reports
+        ]
+        lines += [f"error: app not discovered: {e}" for e in result.errors]
+        text = "\n".join(lines) or "everything in sync"
     _emit(args, result, text)
     return 0 if result.ok else 1
 

@@ -78,6 +78,9 @@ class Service:
         self._cluster: ClusterInfo | None = None
         self.engine: Engine | None = None
         self._apps: dict[str, App] = {}
+        # What kept apps from being found at the branch head (a broken gitops-tui.yaml,
+        # an Application without a path): those apps are not managed until it is fixed.
+        self.discovery_errors: list[SourceError] = []
         self.renderer = Renderer()
         self.audit = AuditLog(settings.cache_path / "audit.jsonl")
 
@@ -103,6 +106,8 @@ class Service:
         head = self.head()
         found = discover(self.repo.tree(revision or head.sha))
         self._apps = {a.name: a for a in found.apps}
+        if revision is None:
+            self.discovery_errors = list(found.errors)
         return Discovered(found.apps, found.errors, head)
 
     def app(self, name: str) -> App:

@@ -23,6 +23,7 @@ class Poller:
         self.wake = threading.Event()
         self.stopped = threading.Event()
         self.last_fetch_error = ""
+        self.discovery_errors: list[str] = []  # as last reported
         self.last_fetch_at: float | None = None  # time.time() of the last good fetch
         self.fetch_started_at: float | None = None  # set while a fetch runs
         self._thread = threading.Thread(target=self.run, name="git-poller", daemon=True)
@@ -45,6 +46,7 @@ class Poller:
             self.service.refresh(fetch=True)
             self.last_fetch_error = ""
             self.last_fetch_at = time.time()
+            self._report_discovery()
         except GitOpsError as e:
             self.last_fetch_error = str(e)
             self.on_error(str(e))
@@ -52,6 +54,14 @@ class Poller:
             self.fetch_started_at = None
         if engine is not None and engine.is_leader:
             self.service.auto_sync()
+
+    def _report_discovery(self) -> None:
+        # Once per new set of errors: a broken file stays broken across many fetches.
+        errors = [str(e) for e in self.service.discovery_errors]
+        if errors != self.discovery_errors:
+            self.discovery_errors = errors
+            for error in errors:
+                self.on_error(f"app not discovered: {error}")
 
     def run(self) -> None:
         while not self.stopped.is_set():
@@ -69,10 +79,11 @@ class OnceResult:
     leader: str
     is_leader: bool
     reports: list = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)  # apps that could not be discovered
 
     @property
     def ok(self) -> bool:
-        return all(r.ok for r in self.reports)
+        return not self.errors and all(r.ok for r in self.reports)
 
 
 def reconcile_once(service) -> OnceResult:
@@ -83,7 +94,8 @@ def reconcile_once(service) -> OnceResult:
         return OnceResult(engine.leader.info.holder, False)
     # The lease is released when the service closes (engine.stop), for the next pass.
     service.refresh(fetch=True)
-    return OnceResult(engine.leader.identity, True, service.auto_sync())
+    errors = [str(e) for e in service.discovery_errors]
+    return OnceResult(engine.leader.identity, True, service.auto_sync(), errors)
 
 
 def run_daemon(service, *, interval: float = 60.0) -> int:

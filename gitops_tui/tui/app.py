@@ -88,6 +88,7 @@ class GitOpsApp(App):
         self._message_in_flight = False
         self._flush_timer = False
         self._views_busy = False
+        self._paint_due = False
         self._detail_text: str | None = None
         self._status_text: str | None = None
         self._resources_due = 0.0
@@ -169,8 +170,13 @@ class GitOpsApp(App):
             self.poller.wake.set()
 
     def _repaint_all(self) -> None:
+        engine = self.service.engine
         with self._pending_lock:
             self._pending.update(self.rows)
+            if engine is not None:
+                self._pending.update(engine.apps)  # apps found since the last paint
+            # With no app at all the status bar (fetch age, errors) must still move.
+            self._paint_due = True
         self._schedule_flush()
 
     def _poll_error(self, message: str) -> None:
@@ -178,6 +184,7 @@ class GitOpsApp(App):
         # not on every failed fetch.
         if message != self.last_error:
             self.ui_call(self.notify, message, severity="error", timeout=10)
+            self.ui_call(self._repaint_all)  # the status bar says it too, now
         self.last_error = message
 
     def _refresh_views(self, names: list[str]) -> None:
@@ -210,7 +217,7 @@ class GitOpsApp(App):
 
     def _views_done(self) -> None:
         self._views_busy = False
-        if self._pending:
+        if self._pending or self._paint_due:
             self._schedule_flush()
 
     def _changed_from_thread(self, app: str) -> None:
@@ -238,8 +245,9 @@ class GitOpsApp(App):
             return  # the running view worker flushes again when it is done
         with self._pending_lock:
             names, self._pending = sorted(self._pending), set()
+            due, self._paint_due = self._paint_due, False
             self._message_in_flight = False
-        if names:
+        if names or due:
             self._views_busy = True
             self.refresh_views(names)
 
@@ -268,12 +276,19 @@ class GitOpsApp(App):
             role = "read-only"
         # What goes stale or wrong first; the repository's path, which can be long, last.
         self._set_status(
-            f"reconciler: {role}{self._fetch_text()}"
+            f"reconciler: {role}{self._discovery_text()}{self._fetch_text()}"
             f"  │ {head.branch}@{head.short} {head.subject[:40]}"
             f"  │ repo: {self.service.settings.repo}"
         )
         if self.selected_name() in changed:
             self._fill_resources()
+
+    def _discovery_text(self) -> str:
+        errors = self.poller.discovery_errors if self.poller else []
+        if not errors:
+            return ""
+        more = f" (+{len(errors) - 1} more)" if len(errors) > 1 else ""
+        return f"  │ ✘ not discovered: {errors[0]}{more}"
 
     def _fetch_text(self) -> str:
         """Last fetch age, a stale marker while a fetch hangs, and its last error."""

@@ -91,6 +91,14 @@ def test_missing_crd_is_a_clear_error(cli, repo: Repo) -> None:
     ), report
 
 
+def test_reconcile_once_fails_on_an_app_it_cannot_discover(cli, repo: Repo) -> None:
+    (repo.work / "gitops-tui.yaml").write_text("apps:\n  - name: [x\n")
+    repo.commit("a broken declaration")
+    code, result, _ = cli("reconcile", "--once")
+    assert code == 1  # not "everything in sync": nothing was checked
+    assert result["errors"] == ["gitops-tui.yaml:3: invalid YAML: did not find expected ',' or ']'"]
+
+
 def test_reconcile_once_syncs_and_revert_rolls_back(
     cli, repo: Repo, api_client, tmp_path: Path
 ) -> None:

@@ -263,6 +263,26 @@ async def test_a_render_error_is_a_line_on_the_app_and_i_shows_it_in_full(
         assert "declared in gitops-tui.yaml" in body and "auto-sync on" in body
 
 
+async def test_a_broken_app_declaration_is_said_and_its_fix_brings_the_app_back(
+    repo: Repo, make_service
+) -> None:
+    app = GitOpsApp(make_service(repo), fetch_interval=0.5)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: row(app, repo.app), "the app row")
+        good = (repo.work / "gitops-tui.yaml").read_text()
+        (repo.work / "gitops-tui.yaml").write_text("apps: [\n  {name: x, path: }\n")
+        repo.commit("a broken declaration")
+        said = "not discovered: gitops-tui.yaml:3: invalid YAML"
+        await wait_for(pilot, lambda: said in status_line(app), "the error in the status bar")
+        notes = [str(n.message) for n in app._notifications]
+        assert any("gitops-tui.yaml:3: invalid YAML" in n for n in notes)
+        assert row(app, repo.app) is None  # not managed until the declaration is fixed
+        (repo.work / "gitops-tui.yaml").write_text(good)
+        repo.commit("the declaration fixed")
+        await wait_for(pilot, lambda: row(app, repo.app), "the app back")
+        await wait_for(pilot, lambda: "not discovered" not in status_line(app), "no error")
+
+
 async def test_the_ui_waits_for_an_api_server_that_is_down_and_connects(
     local_cluster, repo: Repo, make_service
 ) -> None:
