@@ -103,8 +103,8 @@ class GitOpsApp(App):
     def compose(self) -> ComposeResult:
         yield Static("cluster: connecting…", id="cluster", markup=False)
         yield Input(placeholder="filter apps (esc clears)", id="filter")
-        yield RowTable(APP_COLUMNS, id="apps", zebra_stripes=True)
-        yield RowTable(RES_COLUMNS, id="resources")
+        yield RowTable(APP_COLUMNS, id="apps", zebra_stripes=True, flex="REVISION")
+        yield RowTable(RES_COLUMNS, id="resources", flex="NAME")
         yield Static("", id="app-detail", markup=False)
         yield Static(f"repo: {self.service.settings.repo}  starting…", id="statusbar", markup=False)
         yield Footer()

@@ -175,3 +175,35 @@ async def test_the_cursor_and_stripes_follow_focus_and_theme() -> None:
         app.theme = "textual-light" if app.theme != "textual-light" else "textual-dark"
         await pilot.pause()
         assert cursor_bg() != focused  # a new theme's colours, not the old ones kept
+
+
+class FlexApp(App):
+    def compose(self) -> ComposeResult:
+        yield RowTable(("NAME", "REVISION", "AGE"), id="t", flex="REVISION")
+
+    def on_mount(self) -> None:
+        self.query_one(RowTable).set_rows(
+            (f"app-{i}", (f"app-{i}", f"9f7a436 {'bump the image ' * 4}{i}", "3m ago"))
+            for i in range(3)
+        )
+
+
+async def test_a_flex_column_gives_way_so_the_columns_after_it_stay_on_screen() -> None:
+    app = FlexApp()
+    async with app.run_test(size=(40, 8)) as pilot:
+        await pilot.pause()
+        table = app.query_one(RowTable)
+        line = line_of(app, "app-1")
+        assert line.rstrip().endswith("3m ago") and "9f7a436 bump the" in line
+        assert "…" in line and not table.show_horizontal_scrollbar
+        await pilot.resize_terminal(120, 8)
+        await pilot.pause()
+        assert f"{'bump the image ' * 4}1" in line_of(app, "app-1")  # room again: all of it
+        await pilot.resize_terminal(20, 8)
+        await pilot.pause()
+        assert table.show_horizontal_scrollbar  # too narrow even so: it scrolls
+        assert "9f7a436 bum…" in line_of(app, "app-1")  # the flex column keeps 12 cells
+        table.set_rows((f"app-{i}", (f"app-{i}", "9f7a436 x", "3m ago")) for i in range(9))
+        await pilot.resize_terminal(40, 8)
+        await pilot.pause()
+        assert "9f7a436 x" in line_of(app, "app-1") and not table.show_horizontal_scrollbar

@@ -24,6 +24,7 @@ from textual.strip import Strip
 
 Cell = str | Text
 PAD = 1  # blank cells either side of a value
+FLEX_MIN = 12  # the narrowest a flex column gets
 
 
 class RowTable(ScrollView, can_focus=True):
@@ -104,6 +105,7 @@ class RowTable(ScrollView, can_focus=True):
         columns: Sequence[str],
         *,
         zebra_stripes: bool = False,
+        flex: str | None = None,
         id: str | None = None,
         classes: str | None = None,
     ) -> None:
@@ -114,7 +116,11 @@ class RowTable(ScrollView, can_focus=True):
         self._index: dict[str, int] = {}
         self._cells: dict[str, tuple[Cell, ...]] = {}
         self._version: dict[str, int] = {}  # bumped when a row's cells change
-        self._widths = [cell_len(c) for c in self.column_names]
+        # The column that gives way when the columns are wider than the pane, down to
+        # FLEX_MIN cells, so the ones after it stay on screen.
+        self._flex = self.column_names.index(flex) if flex else None
+        self._natural = [cell_len(c) for c in self.column_names]  # the widest value
+        self._widths = list(self._natural)  # as drawn
         self._widths_version = 0
         self._lines: dict[str, tuple[tuple, Strip]] = {}  # row key -> (look, line)
         self._looks: tuple[bool, dict[str, Style]] | None = None  # (focused, look by name)
@@ -148,7 +154,8 @@ class RowTable(ScrollView, can_focus=True):
     def clear(self) -> None:
         self._keys, self._index, self._cells, self._version = [], {}, {}, {}
         self._lines.clear()
-        self._widths = [cell_len(c) for c in self.column_names]
+        self._natural = [cell_len(c) for c in self.column_names]
+        self._fit()
         self._widths_version += 1
         self._cursor = 0
         self._resized()
@@ -177,9 +184,9 @@ class RowTable(ScrollView, can_focus=True):
         for gone in set(old) - set(self._cells):
             self._version.pop(gone, None)
             self._lines.pop(gone, None)
-        if widths != self._widths:
-            self._widths = widths
-            self._widths_version += 1
+        if widths != self._natural:
+            self._natural = widths
+            self._fit()
         cursor = self._index.get(current, 0) if self._keys else 0
         if self._keys == old_keys and self._widths_version == old_widths:
             # Same rows in the same places: redraw only the rows that changed.
@@ -210,19 +217,38 @@ class RowTable(ScrollView, can_focus=True):
         return cells
 
     def _store(self, key: str, cells: tuple[Cell, ...]) -> bool:
-        """Keep a row's cells; True when a column had to grow for them."""
+        """Keep a row's cells; True when a column is drawn wider for them."""
         self._cells[key] = self._checked(key, cells)
         self._version[key] = self._version.get(key, 0) + 1
         grew = False
         for i, value in enumerate(cells):
             width = _width(value)
-            if width > self._widths[i]:
-                self._widths[i], grew = width, True
-        if grew:
-            self._widths_version += 1
-        return grew
+            if width > self._natural[i]:
+                self._natural[i], grew = width, True
+        return grew and self._fit()
+
+    def _fit(self) -> bool:
+        """Drawn widths from the widest values and the pane's width; True if changed."""
+        widths = list(self._natural)
+        room = self.container_size.width  # 0 before the first layout
+        if len(self._keys) + self.header_height > self.container_size.height:
+            room -= self.styles.scrollbar_size_vertical  # a vertical scrollbar will be shown
+        if self._flex is not None and room > 0:
+            others = sum(widths) - widths[self._flex] + 2 * PAD * len(widths)
+            least = min(widths[self._flex], FLEX_MIN)
+            widths[self._flex] = max(least, min(widths[self._flex], room - others))
+        if widths == self._widths:
+            return False
+        self._widths = widths
+        self._widths_version += 1
+        return True
+
+    def on_resize(self) -> None:
+        self._resized()
 
     def _resized(self) -> None:
+        if self._fit():  # the room changed (rows, the pane's size): every line moves
+            self.refresh()
         width = sum(self._widths) + 2 * PAD * len(self._widths)
         size = Size(width, len(self._keys) + self.header_height)
         if size == self.virtual_size:
