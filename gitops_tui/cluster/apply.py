@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import copy
+import itertools
 import json
 import time
 from collections.abc import Iterable
@@ -68,12 +70,16 @@ def track(obj: dict, app: str) -> dict:
     return out
 
 
+CRD_RANK = 1
+APPLY_WORKERS = 4  # requests in flight at once: the API server overlaps them
+
+
 def _rank(obj: dict) -> int:
     kind = obj.get("kind")
     if kind == "Namespace":
         return 0
     if kind == "CustomResourceDefinition":
-        return 1
+        return CRD_RANK
     return 2
 
 
@@ -191,15 +197,37 @@ class Applier:
 
 
 def apply_all(applier: Applier, objs: Iterable[dict], *, force: bool = True) -> list[dict]:
-    """Apply in the safe order; a CRD must be Established before anything after it."""
-    results = []
+    """Apply in the safe order: each rank (namespaces, CRDs, the rest) before the next,
+    and a CRD Established before anything after it. Within a rank the objects do not
+    depend on one another, so APPLY_WORKERS requests go at once."""
     ordered = apply_order(objs)
-    for i, obj in enumerate(ordered):
-        results.append(applier.apply(obj, force=force))
-        last_crd = obj.get("kind") == "CustomResourceDefinition" and (
-            i + 1 == len(ordered) or ordered[i + 1].get("kind") != "CustomResourceDefinition"
-        )
-        if last_crd:
-            for crd in (o for o in ordered if o.get("kind") == "CustomResourceDefinition"):
+    results: list[dict] = []
+    for rank, group in itertools.groupby(ordered, key=_rank):
+        batch = list(group)
+        results += _apply_batch(applier, batch, force)
+        if rank == CRD_RANK:
+            for crd in batch:
                 applier.wait_established(crd["metadata"]["name"])
     return results
+
+
+def _apply_batch(applier: Applier, batch: list[dict], force: bool) -> list[dict]:
+    if len(batch) == 1:
+        return [applier.apply(batch[0], force=force)]
+    results: list[dict | None] = [None] * len(batch)
+    errors: dict[int, Exception] = {}
+    workers = min(APPLY_WORKERS, len(batch))
+    with concurrent.futures.ThreadPoolExecutor(workers, thread_name_prefix="apply") as pool:
+        futures = {pool.submit(applier.apply, obj, force=force): i for i, obj in enumerate(batch)}
+        for fut in concurrent.futures.as_completed(futures):
+            if fut.cancelled():
+                continue
+            try:
+                results[futures[fut]] = fut.result()
+            except Exception as e:
+                errors[futures[fut]] = e
+                for other in futures:  # stop at the first failure, as a serial apply does
+                    other.cancel()
+    if errors:
+        raise errors[min(errors)]  # the first in apply order among those that failed
+    return [r for r in results if r is not None]

@@ -78,6 +78,29 @@ def test_crd_namespace_and_custom_resource_apply_in_one_go(api_client, applier):
     assert live["metadata"]["annotations"][TRACKING_ANNOTATION] == (f"demo:{group}/Widget:{ns}/w1")
 
 
+def test_many_objects_apply_together_and_the_first_failure_in_order_is_raised(
+    api_client, applier, namespace
+):
+    cms = [
+        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": f"cm-{i:02d}"}}
+        for i in range(24)
+    ]
+    for cm in cms:
+        cm["metadata"]["namespace"] = namespace
+    live = apply_all(applier, [track(o, "demo") for o in cms])
+    assert [o["metadata"]["name"] for o in live] == [f"cm-{i:02d}" for i in range(24)]
+    core = client.CoreV1Api(api_client)
+    assert (
+        len(core.list_namespaced_config_map(namespace, label_selector=TRACKING_LABEL).items) == 24
+    )
+    bad = [deployment(f"bad-{i}", namespace) for i in range(3)]
+    for d in bad:
+        d["spec"]["replicas"] = -1
+    with pytest.raises(ApplyError) as err:
+        apply_all(applier, [track(o, "demo") for o in [*cms[:5], *bad, *cms[5:]]])
+    assert f"Deployment.apps {namespace}/bad-0" in str(err.value)  # the first of them
+
+
 def test_invalid_object_names_object_and_field(applier, namespace):
     bad = deployment("bad", namespace)
     bad["spec"]["replicas"] = -1
