@@ -8,6 +8,10 @@ from dataclasses import dataclass
 # that *we* created the object (a copied label alone never makes an object prunable).
 TRACKING_LABEL = "gitops-tui.io/app"
 TRACKING_ANNOTATION = "gitops-tui.io/tracking-id"
+# The control namespace of the installation that applied the object: two installations
+# in one cluster may both have an app called "platform", and neither may prune the
+# other's objects.
+INSTALLATION_ANNOTATION = "gitops-tui.io/installation"
 FIELD_MANAGER = "gitops-tui"
 
 

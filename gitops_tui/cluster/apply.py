@@ -15,7 +15,13 @@ from kubernetes import client
 from gitops_tui.cluster.discovery import Discovery, Resource, UnknownKind
 from gitops_tui.cluster.request import ClusterUnreachable, call
 from gitops_tui.errors import GitOpsError
-from gitops_tui.model import FIELD_MANAGER, TRACKING_ANNOTATION, TRACKING_LABEL, ObjectRef
+from gitops_tui.model import (
+    FIELD_MANAGER,
+    INSTALLATION_ANNOTATION,
+    TRACKING_ANNOTATION,
+    TRACKING_LABEL,
+    ObjectRef,
+)
 
 CRD_ESTABLISH_TIMEOUT = 30.0
 
@@ -60,13 +66,16 @@ def connection_error(ref: ObjectRef, e: Exception) -> ApplyError:
     return ApplyError(ref, f"API server unreachable: {text}")
 
 
-def track(obj: dict, app: str) -> dict:
-    """A copy of obj carrying our tracking label and annotation."""
+def track(obj: dict, app: str, installation: str = "") -> dict:
+    """A copy of obj carrying our tracking label and annotations."""
     out = copy.deepcopy(obj)
     meta = out.setdefault("metadata", {})
     meta.setdefault("labels", {})[TRACKING_LABEL] = app
     ref = ObjectRef.of(out)
-    meta.setdefault("annotations", {})[TRACKING_ANNOTATION] = ref.tracking_id(app)
+    annotations = meta.setdefault("annotations", {})
+    annotations[TRACKING_ANNOTATION] = ref.tracking_id(app)
+    if installation:
+        annotations[INSTALLATION_ANNOTATION] = installation
     return out
 
 

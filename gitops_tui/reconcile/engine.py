@@ -29,7 +29,7 @@ from gitops_tui.cluster.discovery import Discovery, UnknownKind
 from gitops_tui.diff import ObjectDiff, diff_extra, diff_object
 from gitops_tui.errors import GitOpsError
 from gitops_tui.health import Health, app_health, object_health
-from gitops_tui.model import TRACKING_ANNOTATION, TRACKING_LABEL, ObjectRef
+from gitops_tui.model import INSTALLATION_ANNOTATION, TRACKING_ANNOTATION, TRACKING_LABEL, ObjectRef
 from gitops_tui.reconcile.leader import LeaderElector
 from gitops_tui.reconcile.state import STATE_LABEL, AppState, Pause, StateStore, SyncResult
 
@@ -260,10 +260,17 @@ class Engine:
     def _tracked_live(self, app: str) -> list[dict]:
         out = []
         for live in self.cache.objects(app):
-            ann = (live["metadata"].get("annotations") or {}).get(TRACKING_ANNOTATION, "")
+            annotations = live["metadata"].get("annotations") or {}
             # The annotation must name this very object: a copied label is not ownership.
-            if ann == ObjectRef.of(live).tracking_id(app):
-                out.append(live)
+            if annotations.get(TRACKING_ANNOTATION) != ObjectRef.of(live).tracking_id(app):
+                continue
+            # Another installation's app of the same name; none named: applied before
+            # installations were recorded, ours until our next sync names us.
+            if annotations.get(INSTALLATION_ANNOTATION, self.control_namespace) != (
+                self.control_namespace
+            ):
+                continue
+            out.append(live)
         return out
 
     def _extra(self, app: str, desired: Desired) -> list[dict]:
@@ -324,7 +331,7 @@ class Engine:
         if desired.error:
             raise SyncRefused(f"{app}: render failed, nothing applied: {desired.error}")
         report = SyncReport(app, desired.revision, dry_run=dry_run)
-        objs = [track(o, app) for o in desired.objects.values()]
+        objs = [track(o, app, self.control_namespace) for o in desired.objects.values()]
         try:
             if a.create_namespace and a.namespace and not dry_run:
                 # Created for the app but never tracked: prune must not delete a namespace.
@@ -530,7 +537,7 @@ class Engine:
                 )
             return False
         try:
-            self.applier.apply(track(obj, app), force=True)
+            self.applier.apply(track(obj, app, self.control_namespace), force=True)
         except ApplyError as e:
             self._audit(
                 "heal", app, f"heal of {ref} failed: {e}", desired.revision, [str(ref)], False

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+import uuid
 
 from kubernetes import client
 
 from gitops_tui.cluster.request import count_requests
-from gitops_tui.model import TRACKING_LABEL, ObjectRef
+from gitops_tui.config import Settings
+from gitops_tui.model import INSTALLATION_ANNOTATION, TRACKING_LABEL, ObjectRef
 from gitops_tui.reconcile.daemon import Poller
 from gitops_tui.reconcile.engine import FLAP_LIMIT
 from gitops_tui.reconcile.state import object_name
 from gitops_tui.service import Service
-from tests.support import deployment, git, poll
+from tests.support import Repo, deployment, git, poll
 
 
 def apps_api(api_client) -> client.AppsV1Api:
@@ -35,6 +37,7 @@ def test_sync_creates_everything_with_tracking(api_client, repo, make_service):
         web.metadata.annotations["gitops-tui.io/tracking-id"]
         == f"{repo.app}:apps/Deployment:{repo.ns}/web"
     )
+    assert web.metadata.annotations[INSTALLATION_ANNOTATION] == svc.settings.control_namespace
     assert core.read_namespaced_config_map("web-config", repo.ns).data == {"mode": "fast"}
     assert core.read_namespaced_service("web", repo.ns).spec.ports[0].port == 80
     view = poll(lambda: (v := svc.engine.view(repo.app)).sync_status == "Synced" and v, "Synced")
@@ -144,6 +147,45 @@ def test_prune_removes_what_git_dropped_and_leaves_look_alikes(api_client, repo,
     assert report.pruned == [f"ConfigMap {repo.ns}/web-config"]
     poll(lambda: _gone(core, "web-config", repo.ns), "the prune")
     assert core.read_namespaced_config_map("copycat", repo.ns).data == {"a": "b"}
+
+
+def test_another_installations_app_of_the_same_name_is_never_pruned(
+    api_client, repo, make_service, kubeconfig, tmp_path
+):
+    # Installation B (its own control namespace, its own repository) has an app with
+    # the same name as ours, in the same namespace.
+    (tmp_path / "b").mkdir()
+    theirs = Repo(tmp_path / "b", repo.ns)
+    for path in ("shop/web.yaml", "shop/config.yaml", "shop/svc.yaml"):
+        theirs.remove(path)
+    theirs.write(
+        "shop/b.yaml", {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "b-only"}}
+    )
+    theirs.commit("b: one config map")
+    other = Service(
+        Settings(
+            repo=str(theirs.origin),
+            kubeconfig=kubeconfig,
+            control_namespace=f"ctl-b-{uuid.uuid4().hex[:6]}",
+            cache=tmp_path / "cache-b",
+        )
+    )
+    try:
+        assert other.sync(theirs.app).ok
+    finally:
+        other.close()
+    ours = make_service(repo)
+    report = ours.sync(repo.app, prune=True)
+    assert report.ok and report.pruned == [], report
+    core = client.CoreV1Api(api_client)
+    assert (
+        core.read_namespaced_config_map("b-only", repo.ns).metadata.annotations[
+            INSTALLATION_ANNOTATION
+        ]
+        == other.settings.control_namespace
+    )
+    view = poll(lambda: (v := ours.engine.view(repo.app)).sync_status == "Synced" and v, "Synced")
+    assert "Extra" not in {str(d.status) for d in view.diffs}
 
 
 def _gone(core, name: str, ns: str) -> bool:
