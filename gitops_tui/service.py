@@ -178,33 +178,45 @@ class Service:
     def patch(self, app: App, sha: str) -> str:
         return git_history.patch(self.repo, sha, self.source_paths(app))
 
-    def revert_preview(self, name: str, sha: str, mainline: int | None = None) -> list:
-        """What reverting sha would do to the cluster: live versus the app rendered from
-        the branch head with that commit undone (made in memory, nothing written)."""
-        app = self.app(name)
+    def revert_preview(
+        self, sha: str, names: list[str] | None = None, mainline: int | None = None
+    ) -> dict[str, list | GitOpsError]:
+        """What reverting sha would do to the cluster, for every app the commit touches
+        (or the named ones): live versus the app rendered from the branch head with that
+        commit undone (made in memory, nothing written). An app that would no longer
+        render maps to its error."""
         repo = self.repo
         repo.fetch()
-        objs = self._render_tree(app, git_revert.revert_tree(repo, sha, mainline))
+        tree = git_revert.revert_tree(repo, sha, mainline)
         engine = self.start_engine(elect=False)
-        desired = Desired(f"revert of {sha[:8]}", {ObjectRef.of(o): o for o in objs})
+        out: dict[str, list | GitOpsError] = {}
+        for name in names if names is not None else self.apps_touched(sha):
+            try:
+                objs = self._render_tree(self.app(name), tree)
+            except GitOpsError as e:
+                out[name] = e
+                continue
+            desired = Desired(f"revert of {sha[:8]}", {ObjectRef.of(o): o for o in objs})
+            out[name] = engine.submit(self._compare_with_live, name, desired).result()
+        return out
 
-        def compare() -> list:
-            live = engine.desired.get(name)
-            before = set(live.objects) if live else set()
-            declared = engine.apps.get(name)
-            out = [
-                diff_object(o, engine.cache.get(r), ignore=ignored_paths(declared, r))
-                for r, o in desired.objects.items()
-            ]
-            # Objects the revert removes from Git: the cluster would lose them on a prune.
-            out += [
-                diff_extra(engine.cache.get(r) or live.objects[r])
-                for r in before - set(desired.objects)
-                if live is not None
-            ]
-            return out
-
-        return engine.submit(compare).result()
+    def _compare_with_live(self, name: str, desired: Desired) -> list:
+        engine = self.engine
+        assert engine is not None
+        live = engine.desired.get(name)
+        before = set(live.objects) if live else set()
+        declared = engine.apps.get(name)
+        out = [
+            diff_object(o, engine.cache.get(r), ignore=ignored_paths(declared, r))
+            for r, o in desired.objects.items()
+        ]
+        # Objects the revert removes from Git: the cluster would lose them on a prune.
+        out += [
+            diff_extra(engine.cache.get(r) or live.objects[r])
+            for r in before - set(desired.objects)
+            if live is not None
+        ]
+        return out
 
     def revert(self, sha: str, mainline: int | None = None) -> str:
         """git revert sha on the branch and push it; the apps roll back on their next sync."""
@@ -226,9 +238,13 @@ class Service:
             self._event(record)
         return new
 
+    def commit_files(self, sha: str) -> list:
+        """Every file a commit changed, in every app or none."""
+        return git_history.commit_files(self.repo, sha)
+
     def apps_touched(self, sha: str) -> list[str]:
         """The apps whose paths (bases included) a commit changed."""
-        files = [f.path for f in git_history.commit_files(self.repo, sha)]
+        files = [f.path for f in self.commit_files(sha)]
         if not self._apps:
             self.apps()
         out = []

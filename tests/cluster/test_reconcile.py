@@ -232,6 +232,41 @@ def test_reverted_commit_rolls_back_the_image(api_client, repo, make_service):
     poll(lambda: image() == "registry.example.com/web:1.0", "the rollback")
 
 
+def test_a_revert_preview_shows_every_app_the_commit_touches(repo, make_service):
+    billing = f"billing-{repo.ns}"
+    repo.write(
+        "gitops-tui.yaml",
+        {
+            "apps": [
+                {"name": repo.app, "path": "shop", "namespace": repo.ns},
+                {"name": billing, "path": "billing", "namespace": repo.ns},
+            ]
+        },
+    )
+
+    def cm(name: str, mode: str) -> dict:
+        return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name},
+                "data": {"mode": mode}}  # fmt: skip
+
+    repo.write("billing/cm.yaml", cm("billing-config", "fast"))
+    repo.commit("billing: its config")
+    svc = make_service(repo)
+    assert svc.sync(repo.app).ok and svc.sync(billing).ok
+    repo.write("shop/config.yaml", cm("web-config", "slow"))
+    repo.write("billing/cm.yaml", cm("billing-config", "slow"))
+    both = repo.commit("both: slow mode")
+    svc.refresh()
+    assert svc.sync(repo.app).ok and svc.sync(billing).ok
+    for name in (repo.app, billing):
+        poll(lambda n=name: svc.engine.view(n).sync_status == "Synced", f"{name} synced")
+    effects = svc.revert_preview(both)
+    assert sorted(effects) == sorted([repo.app, billing])
+    for name, config in ((repo.app, "web-config"), (billing, "billing-config")):
+        changed = [d for d in effects[name] if str(d.status) != "Synced"]
+        assert [str(d.ref) for d in changed] == [f"ConfigMap {repo.ns}/{config}"]
+        assert "-  mode: slow" in changed[0].unified and "+  mode: fast" in changed[0].unified
+
+
 def test_two_reconcilers_elect_one_leader(repo, make_service):
     a = make_service(repo, "a")
     b = make_service(repo, "b")

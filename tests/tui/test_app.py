@@ -156,6 +156,8 @@ async def test_R_reverts_a_commit_from_history_and_rolls_back(
         body = str(app.screen.query_one(".dialog-body Static", Static).render())
         # The preview shows the cluster effect: the image goes back.
         assert "OutOfSync: Deployment.apps" in body and "web:1.0" in body
+        assert f"effect on {repo.app} (1 object(s) change):" in body
+        assert "shop/web.yaml (+1/-1)" in body
         await pilot.press("y")
         await wait_for(
             pilot,

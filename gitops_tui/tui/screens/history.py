@@ -192,25 +192,35 @@ class HistoryScreen(Screen[None]):
     @work(thread=True, group="revert")
     def preview_revert(self, commit) -> None:
         try:
-            diffs = self.service.revert_preview(self.app_name, commit.sha)
+            touched = self.service.apps_touched(commit.sha)
+            # This app first, then every other app the commit touched: all roll back.
+            names = [self.app_name, *(n for n in touched if n != self.app_name)]
+            effects = self.service.revert_preview(commit.sha, names)
+            changed = self.service.commit_files(commit.sha)  # all of them are reverted
         except GitOpsError as e:
             ui_call(self.app, self.notify, str(e), severity="error", timeout=10)
             return
-        files = "\n".join(f"  {f.path} (+{f.additions}/-{f.deletions})" for f in commit.files)
-        effect = [d for d in diffs if str(d.status) != "Synced"]
+        files = "\n".join(f"  {f.path} (+{f.additions}/-{f.deletions})" for f in changed)
         lines = [
             f"commit {commit.sha}",
             f"author {commit.author_name} <{commit.author_email}>",
             f"        {commit.subject}",
             "",
             "files:",
-            files or "  (none in this app)",
-            "",
-            f"effect on the cluster ({len(effect)} object(s) change):",
+            files or "  (none)",
         ]
-        for d in effect:
-            lines.append(f"  {d.status}: {d.ref}")
-            lines += ["    " + ln for ln in d.unified.splitlines()[2:]]
+        if len(names) > 1:
+            lines += ["", f"apps it touches ({len(names)}): {', '.join(names)}"]
+        for name, diffs in effects.items():
+            lines.append("")
+            if isinstance(diffs, GitOpsError):
+                lines.append(f"effect on {name}: ✘ would not render: {diffs}")
+                continue
+            effect = [d for d in diffs if str(d.status) != "Synced"]
+            lines.append(f"effect on {name} ({len(effect)} object(s) change):")
+            for d in effect:
+                lines.append(f"  {d.status}: {d.ref}")
+                lines += ["    " + ln for ln in d.unified.splitlines()[2:]]
         body = "\n".join(lines)
 
         def done(yes: bool | None) -> None:
