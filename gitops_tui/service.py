@@ -14,6 +14,7 @@ from pathlib import Path
 from kubernetes.client import ApiException
 
 from gitops_tui.apps import discover
+from gitops_tui.apps.discover import IN_CLUSTER
 from gitops_tui.apps.model import App
 from gitops_tui.audit import AuditLog, AuditRecord, operator_identity
 from gitops_tui.cluster.client import ClusterInfo, connect, server_version
@@ -67,6 +68,21 @@ class Discovered:
     apps: list[App]
     errors: list[SourceError]
     head: Head
+
+
+def elsewhere(app: App, info: ClusterInfo) -> str:
+    """Why an app belongs to another cluster than the one we are connected to (it is
+    shown, never applied), or "" when it is this cluster's."""
+    if app.context and app.context != info.context:
+        return (
+            f"declared for context {app.context!r}, connected to {info.context!r}: "
+            "not managed from here"
+        )
+    server = app.server
+    ours = {info.context, info.server.rstrip("/")}  # Argo names a cluster or its URL
+    if server not in IN_CLUSTER and str(server).rstrip("/") not in ours:
+        return f"destination {server!r} is not this cluster ({info.server}): not managed from here"
+    return ""
 
 
 class Service:
@@ -151,6 +167,8 @@ class Service:
         return obj
 
     def _desired(self, app: App, revision: str) -> Desired:
+        if self._cluster is not None and (why := elsewhere(app, self._cluster)):
+            return Desired(revision, {}, why)  # never synced, healed or pruned here
         try:
             objs = self._render(app, revision)
         except GitOpsError as e:

@@ -126,11 +126,7 @@ def _argo(doc: _Doc, errors: list[SourceError]) -> App | None:
     warnings += _unknown(directory, {"recurse"}, "spec.source.directory.")
     dest = spec.get("destination") or {}
     warnings += _unknown(dest, {"server", "name", "namespace"}, "spec.destination.")
-    server = dest.get("server") or dest.get("name")
-    if server not in IN_CLUSTER:
-        warnings.append(
-            f"spec.destination {server!r}: objects go to the cluster of the current kubeconfig context"
-        )
+    server = dest.get("server") or dest.get("name")  # checked against the cluster on connect
     policy = spec.get("syncPolicy") or {}
     warnings += _unknown(policy, {"automated", "syncOptions"}, "spec.syncPolicy.")
     automated = policy.get("automated")

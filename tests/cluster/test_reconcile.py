@@ -6,13 +6,14 @@ import datetime as dt
 import time
 import uuid
 
+import pytest
 from kubernetes import client
 
 from gitops_tui.cluster.request import count_requests
 from gitops_tui.config import Settings
 from gitops_tui.model import INSTALLATION_ANNOTATION, TRACKING_LABEL, ObjectRef
 from gitops_tui.reconcile.daemon import Poller
-from gitops_tui.reconcile.engine import FLAP_LIMIT
+from gitops_tui.reconcile.engine import FLAP_LIMIT, SyncRefused
 from gitops_tui.reconcile.state import object_name
 from gitops_tui.service import Service
 from tests.support import Repo, deployment, git, poll
@@ -265,6 +266,23 @@ def test_a_revert_preview_shows_every_app_the_commit_touches(repo, make_service)
         changed = [d for d in effects[name] if str(d.status) != "Synced"]
         assert [str(d.ref) for d in changed] == [f"ConfigMap {repo.ns}/{config}"]
         assert "-  mode: slow" in changed[0].unified and "+  mode: fast" in changed[0].unified
+
+
+def test_an_app_declared_for_another_cluster_is_shown_and_never_applied(
+    api_client, repo, make_service
+):
+    repo.configure(context="prod-eu")
+    svc = make_service(repo)
+    here = svc.cluster().context
+    with pytest.raises(SyncRefused, match=f"declared for context 'prod-eu', connected to '{here}'"):
+        svc.sync(repo.app)
+    view = svc.engine.view(repo.app)
+    assert "not managed from here" in view.error
+    assert apps_api(api_client).list_namespaced_deployment(repo.ns).items == []
+    repo.configure(context=here)
+    svc.refresh()
+    assert svc.sync(repo.app).ok
+    assert replicas(api_client, repo.ns) == 2
 
 
 def test_two_reconcilers_elect_one_leader(repo, make_service):
