@@ -105,11 +105,16 @@ def prune_order(refs: Iterable[ObjectRef]) -> list[ObjectRef]:
 
 class Applier:
     def __init__(
-        self, api: client.ApiClient, discovery: Discovery, manager: str = FIELD_MANAGER
+        self,
+        api: client.ApiClient,
+        discovery: Discovery,
+        manager: str = FIELD_MANAGER,
+        workers: int = APPLY_WORKERS,
     ) -> None:
         self.api = api
         self.discovery = discovery
         self.manager = manager
+        self.workers = workers  # applies in flight at once within a rank
 
     def _resource(self, ref: ObjectRef) -> Resource:
         try:
@@ -208,7 +213,7 @@ class Applier:
 def apply_all(applier: Applier, objs: Iterable[dict], *, force: bool = True) -> list[dict]:
     """Apply in the safe order: each rank (namespaces, CRDs, the rest) before the next,
     and a CRD Established before anything after it. Within a rank the objects do not
-    depend on one another, so APPLY_WORKERS requests go at once."""
+    depend on one another, so applier.workers requests go at once."""
     ordered = apply_order(objs)
     results: list[dict] = []
     for rank, group in itertools.groupby(ordered, key=_rank):
@@ -221,11 +226,11 @@ def apply_all(applier: Applier, objs: Iterable[dict], *, force: bool = True) -> 
 
 
 def _apply_batch(applier: Applier, batch: list[dict], force: bool) -> list[dict]:
-    if len(batch) == 1:
-        return [applier.apply(batch[0], force=force)]
+    if len(batch) == 1 or applier.workers <= 1:
+        return [applier.apply(obj, force=force) for obj in batch]
     results: list[dict | None] = [None] * len(batch)
     errors: dict[int, Exception] = {}
-    workers = min(APPLY_WORKERS, len(batch))
+    workers = min(applier.workers, len(batch))
     with concurrent.futures.ThreadPoolExecutor(workers, thread_name_prefix="apply") as pool:
         futures = {pool.submit(applier.apply, obj, force=force): i for i, obj in enumerate(batch)}
         for fut in concurrent.futures.as_completed(futures):

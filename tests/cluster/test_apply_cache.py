@@ -78,9 +78,11 @@ def test_crd_namespace_and_custom_resource_apply_in_one_go(api_client, applier):
     assert live["metadata"]["annotations"][TRACKING_ANNOTATION] == (f"demo:{group}/Widget:{ns}/w1")
 
 
+@pytest.mark.parametrize("workers", [1, 4])  # the UI's one at a time, the CLI's four
 def test_many_objects_apply_together_and_the_first_failure_in_order_is_raised(
-    api_client, applier, namespace
+    api_client, applier, namespace, workers
 ):
+    applier.workers = workers
     cms = [
         {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": f"cm-{i:02d}"}}
         for i in range(24)
