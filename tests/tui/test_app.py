@@ -132,6 +132,23 @@ async def test_p_pauses_keeps_drift_and_p_again_resumes_and_heals(
         await wait_for(pilot, lambda: "Synced" in row(app, repo.app)[2], "Synced again")
 
 
+async def revert_modal(pilot, app: GitOpsApp, sha: str) -> list[str]:
+    """h, the commit's row, R: the revert modal open; the commit's history row."""
+    await pilot.press("h")
+    await wait_for(pilot, lambda: app.screen.id == "history-screen", "the history")
+    table = app.screen.query_one("#history", DataTable)
+
+    def texts() -> list[list[str]]:
+        return [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
+
+    await wait_for(pilot, lambda: any(r[1] == sha[:8] for r in texts()), "the commit's row")
+    index, row = next((i, r) for i, r in enumerate(texts()) if r[1] == sha[:8])
+    table.move_cursor(row=index)
+    await pilot.press("R")
+    await wait_for(pilot, lambda: app.screen.id == "revert-modal", "the revert modal")
+    return row
+
+
 async def test_R_reverts_a_commit_from_history_and_rolls_back(
     api_client, repo: Repo, make_service
 ) -> None:
@@ -144,15 +161,7 @@ async def test_R_reverts_a_commit_from_history_and_rolls_back(
         bump = repo.commit("shop: web 2.0")
         # Auto-sync follows the new commit.
         await wait_for(pilot, lambda: image(api_client, repo).endswith(":2.0"), "the bump")
-        await pilot.press("h")
-        await wait_for(pilot, lambda: app.screen.id == "history-screen", "the history")
-        table = app.screen.query_one("#history", DataTable)
-        await wait_for(pilot, lambda: table.row_count >= 2, "commits in the history")
-        texts = [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
-        index = next(i for i, r in enumerate(texts) if r[1] == bump[:8])
-        table.move_cursor(row=index)
-        await pilot.press("R")
-        await wait_for(pilot, lambda: app.screen.id == "revert-modal", "the revert modal")
+        await revert_modal(pilot, app, bump)
         body = str(app.screen.query_one(".dialog-body Static", Static).render())
         # The preview shows the cluster effect: the image goes back.
         assert "OutOfSync: Deployment.apps" in body and "web:1.0" in body
@@ -183,16 +192,8 @@ async def test_text_from_git_and_operators_shows_as_written(
         await pilot.press(*"[/i] INC-7 [red]", "enter", "enter")
         detail = lambda: str(app.query_one("#app-detail", Static).render())  # noqa: E731
         await wait_for(pilot, lambda: "[/i] INC-7 [red]" in detail(), "the reason as typed")
-        await pilot.press("h")
-        await wait_for(pilot, lambda: app.screen.id == "history-screen", "the history")
-        table = app.screen.query_one("#history", DataTable)
-        await wait_for(pilot, lambda: table.row_count >= 1, "commits in the history")
-        texts = [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
-        index = next(i for i, r in enumerate(texts) if r[1] == bump[:8])
-        assert texts[index][3] == "shop: web 2.0 [skip ci] [/b]"
-        table.move_cursor(row=index)
-        await pilot.press("R")
-        await wait_for(pilot, lambda: app.screen.id == "revert-modal", "the revert modal")
+        history_row = await revert_modal(pilot, app, bump)
+        assert history_row[3] == "shop: web 2.0 [skip ci] [/b]"
         title = str(app.screen.query_one(".dialog-title", Static).render())
         assert title == 'Revert "shop: web 2.0 [skip ci] [/b]" and push?'
         await pilot.press("n")
