@@ -202,17 +202,21 @@ class Service:
         """What reverting sha would do to the cluster, for every app the commit touches
         (or the named ones): live versus the app rendered from the branch head with that
         commit undone (made in memory, nothing written). An app that would no longer
-        render maps to its error."""
+        render, or is another cluster's, maps to the reason."""
         repo = self.repo
         repo.fetch()
         tree = git_revert.revert_tree(repo, sha, mainline)
         engine = self.start_engine(elect=False)
         out: dict[str, list | GitOpsError] = {}
         for name in names if names is not None else self.apps_touched(sha):
+            app = self.app(name)
+            if self._cluster is not None and (why := elsewhere(app, self._cluster)):
+                out[name] = GitOpsError(why)  # its cluster is not the one we see
+                continue
             try:
-                objs = self._render_tree(self.app(name), tree)
+                objs = self._render_tree(app, tree)
             except GitOpsError as e:
-                out[name] = e
+                out[name] = GitOpsError(f"would not render: {e}")
                 continue
             desired = Desired(f"revert of {sha[:8]}", {ObjectRef.of(o): o for o in objs})
             out[name] = engine.submit(self._compare_with_live, name, desired).result()

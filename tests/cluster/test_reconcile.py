@@ -279,6 +279,9 @@ def test_an_app_declared_for_another_cluster_is_shown_and_never_applied(
     view = svc.engine.view(repo.app)
     assert "not managed from here" in view.error
     assert apps_api(api_client).list_namespaced_deployment(repo.ns).items == []
+    head = git(repo.work, "rev-parse", "HEAD")
+    (why,) = svc.revert_preview(head, [repo.app]).values()  # nor is a revert's effect shown
+    assert "declared for context 'prod-eu'" in str(why)
     repo.configure(context=here)
     svc.refresh()
     assert svc.sync(repo.app).ok

@@ -214,7 +214,7 @@ class HistoryScreen(Screen[None]):
         for name, diffs in effects.items():
             lines.append("")
             if isinstance(diffs, GitOpsError):
-                lines.append(f"effect on {name}: ✘ would not render: {diffs}")
+                lines.append(f"effect on {name}: ✘ {diffs}")
                 continue
             effect = [d for d in diffs if str(d.status) != "Synced"]
             lines.append(f"effect on {name} ({len(effect)} object(s) change):")
