@@ -9,6 +9,7 @@ import time
 import pytest
 from kubernetes import client
 from textual.widgets import DataTable, Static
+from textual.widgets._toast import Toast
 
 from gitops_tui.reconcile.state import object_name
 from gitops_tui.tui.app import DETAIL_ROWS, GitOpsApp
@@ -198,6 +199,34 @@ async def test_text_from_git_and_operators_shows_as_written(
         assert title == 'Revert "shop: web 2.0 [skip ci] [/b]" and push?'
         await pilot.press("n")
         await wait_for(pilot, lambda: app.screen.id == "history-screen", "back to the history")
+
+
+async def test_a_revert_that_conflicts_is_a_notification_naming_the_file(
+    repo: Repo, make_service
+) -> None:
+    # A file name with [brackets]: the error quoting it is shown as written.
+    cm = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "extra"}}
+    repo.write("shop/extra[b].yaml", {**cm, "data": {"v": "1"}})
+    first = repo.commit("shop: extra v1")
+    repo.write("shop/extra[b].yaml", {**cm, "data": {"v": "2"}})
+    repo.commit("shop: extra v2")
+    app = GitOpsApp(make_service(repo))
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await wait_for(pilot, lambda: row(app, repo.app), "the app row")
+        await pilot.press("h")
+        await wait_for(pilot, lambda: app.screen.id == "history-screen", "the history")
+        table = app.screen.query_one("#history", DataTable)
+        await wait_for(pilot, lambda: table.row_count >= 3, "commits in the history")
+        texts = [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
+        table.move_cursor(row=next(i for i, r in enumerate(texts) if r[1] == first[:8]))
+        await pilot.press("R")
+
+        def said() -> bool:  # as the toast shows it, not as it was sent
+            toasts = [str(t.render()) for t in app.screen.query(Toast)]
+            return any("conflicts with later changes in shop/extra[b].yaml" in t for t in toasts)
+
+        await wait_for(pilot, said, "the conflict, naming the file")
+        assert app.is_running and app.screen.id == "history-screen"
 
 
 async def test_slash_filters(repo: Repo, make_service, tmp_path) -> None:

@@ -90,7 +90,7 @@ class HistoryScreen(Screen[None]):
             app = self.service.app(self.app_name)
             page = self.service.history(app, skip=len(self.commits), limit=PAGE)
         except GitOpsError as e:
-            ui_call(self.app, self.notify, str(e), severity="error")
+            ui_call(self.app, self.app.notify, str(e), severity="error")
             return
         finally:
             self._fetching = False
@@ -171,22 +171,22 @@ class HistoryScreen(Screen[None]):
         try:
             patch = self.service.patch(self.service.app(self.app_name), commit.sha)
         except GitOpsError as e:
-            ui_call(self.app, self.notify, str(e), severity="error")
+            ui_call(self.app, self.app.notify, str(e), severity="error")
             return
         title = f"{commit.short} {commit.subject} — {commit.author_name}"
         ui_call(self.app, self.app.push_screen, PatchScreen(title, patch))
 
     def action_revert(self) -> None:
         if self.read_only:
-            self.notify(
+            self.app.notify(
                 "read-only mode: revert is disabled (started with --read-only)", severity="warning"
             )
             return
         commit = self._selected_commit()
         if commit is None:
-            self.notify("select a commit to revert", severity="warning")
+            self.app.notify("select a commit to revert", severity="warning")
             return
-        self.notify(f"computing what reverting {commit.short} would change…")
+        self.app.notify(f"computing what reverting {commit.short} would change…")
         self.preview_revert(commit)
 
     @work(thread=True, group="revert")
@@ -198,7 +198,7 @@ class HistoryScreen(Screen[None]):
             effects = self.service.revert_preview(commit.sha, names)
             changed = self.service.commit_files(commit.sha)  # all of them are reverted
         except GitOpsError as e:
-            ui_call(self.app, self.notify, str(e), severity="error", timeout=10)
+            ui_call(self.app, self.app.notify, str(e), severity="error", timeout=10)
             return
         files = "\n".join(f"  {f.path} (+{f.additions}/-{f.deletions})" for f in changed)
         lines = [
@@ -239,11 +239,11 @@ class HistoryScreen(Screen[None]):
         try:
             new = self.service.revert(commit.sha)
         except GitOpsError as e:
-            ui_call(self.app, self.notify, f"revert failed: {e}", severity="error", timeout=15)
+            ui_call(self.app, self.app.notify, f"revert failed: {e}", severity="error", timeout=15)
             return
         ui_call(
             self.app,
-            self.notify,
+            self.app.notify,
             f"pushed revert {new[:8]} of {commit.short}; rolling out",
             timeout=8,
         )

@@ -191,14 +191,14 @@ class SecretScreen(Screen[None]):
 
     def _refuse(self) -> bool:
         if self.read_only:
-            self.notify("read-only mode: secrets cannot be changed", severity="warning")
+            self.app.notify("read-only mode: secrets cannot be changed", severity="warning")
         return self.read_only
 
     def _apply(self, fn, *args) -> None:
         try:
             fn(*args)
         except GitOpsError as e:
-            self.notify(str(e), severity="error", markup=False)
+            self.app.notify(str(e), severity="error")
         self._fill()
 
     def action_add(self) -> None:
@@ -268,7 +268,7 @@ class SecretScreen(Screen[None]):
         try:
             value = self.service.reveal(self.edit, key)
         except (GitOpsError, KeyError) as e:
-            ui_call(self.app, self.notify, f"cannot reveal {key}: {e}", severity="error")
+            ui_call(self.app, self.app.notify, f"cannot reveal {key}: {e}", severity="error")
             return
         text = value.decode(errors="replace")
         ui_call(self.app, self.app.push_screen, Confirm(key, text, "Close", id="revealed"))
@@ -277,7 +277,7 @@ class SecretScreen(Screen[None]):
         if self._refuse():
             return
         if not self.edit.dirty:
-            self.notify("nothing to save")
+            self.app.notify("nothing to save")
             return
         changes = [f"  {k}: {state}" for k, state in self.edit.key_states() if state != "sealed"]
         body = "\n".join(
@@ -300,13 +300,13 @@ class SecretScreen(Screen[None]):
         try:
             sha = self.service.save_secret(self.edit)
         except GitOpsError as e:
-            ui_call(self.app, self.notify, f"not saved: {e}", severity="error", timeout=15)
+            ui_call(self.app, self.app.notify, f"not saved: {e}", severity="error", timeout=15)
             return
-        ui_call(self.app, self.notify, f"sealed and pushed as {sha[:8]}; rolling out")
+        ui_call(self.app, self.app.notify, f"sealed and pushed as {sha[:8]}; rolling out")
         try:
             self.edit = self.service.open_secret(self.edit.file)
         except GitOpsError as e:
-            ui_call(self.app, self.notify, str(e), severity="error")
+            ui_call(self.app, self.app.notify, str(e), severity="error")
         ui_call(self.app, self._fill)
         if hasattr(self.app, "fetch_now"):
             ui_call(self.app, self.app.fetch_now)
