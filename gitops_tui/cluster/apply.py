@@ -202,12 +202,35 @@ class Applier:
                 raise api_error(ref, e) from None
             conditions = (crd.get("status") or {}).get("conditions") or []
             if any(c["type"] == "Established" and c["status"] == "True" for c in conditions):
-                spec = crd.get("spec", {})
-                for v in spec.get("versions", []):
-                    self.discovery.forget(f"{spec.get('group')}/{v['name']}")
+                self._wait_discoverable(ref, crd.get("spec", {}), deadline, timeout)
                 return
             time.sleep(0.1)  # poll interval within the deadline
         raise ApplyError(ref, f"not Established after {timeout:.0f}s")
+
+    def _wait_discoverable(
+        self, ref: ObjectRef, spec: dict, deadline: float, timeout: float
+    ) -> None:
+        # Established comes before the API server's discovery lists the new group-version
+        # (its discovery controller catches up a moment later); the custom resources
+        # applied next look their kind up there, so wait for it too.
+        kind = (spec.get("names") or {}).get("kind", "")
+        for v in spec.get("versions", []):
+            if not v.get("served", True):
+                continue
+            gv = f"{spec.get('group')}/{v['name']}"
+            while True:
+                self.discovery.forget(gv)
+                try:
+                    self.discovery.resource(gv, kind)
+                    break
+                except UnknownKind:
+                    if time.monotonic() >= deadline:
+                        raise ApplyError(
+                            ref, f"Established but {gv} not in discovery after {timeout:.0f}s"
+                        ) from None
+                except client.ApiException as e:
+                    raise api_error(ref, e) from None
+                time.sleep(0.1)  # poll interval within the deadline
 
 
 def apply_all(applier: Applier, objs: Iterable[dict], *, force: bool = True) -> list[dict]:

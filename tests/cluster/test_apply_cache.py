@@ -37,11 +37,8 @@ def applier(api_client) -> Applier:
     return Applier(api_client, Discovery(api_client))
 
 
-def test_crd_namespace_and_custom_resource_apply_in_one_go(api_client, applier):
-    suffix = uuid.uuid4().hex[:6]
-    group = f"demo{suffix}.example.com"
-    ns = f"ns-{suffix}"
-    crd = {
+def widget_crd(group: str) -> dict:
+    return {
         "apiVersion": "apiextensions.k8s.io/v1",
         "kind": "CustomResourceDefinition",
         "metadata": {"name": f"widgets.{group}"},
@@ -64,18 +61,33 @@ def test_crd_namespace_and_custom_resource_apply_in_one_go(api_client, applier):
             ],
         },
     }
-    cr = {
-        "apiVersion": f"{group}/v1",
-        "kind": "Widget",
-        "metadata": {"name": "w1", "namespace": ns},
-        "spec": {"size": 3},
-    }
+
+
+def test_crd_namespace_and_custom_resource_apply_in_one_go(api_client, applier):
+    # Several new CRDs at once: their custom resources follow in the same apply, which
+    # needs each group-version in the API server's discovery, not only Established.
+    suffix = uuid.uuid4().hex[:6]
+    groups = [f"demo{suffix}{i}.example.com" for i in range(3)]
+    ns = f"ns-{suffix}"
+    crs = [
+        {
+            "apiVersion": f"{group}/v1",
+            "kind": "Widget",
+            "metadata": {"name": "w1", "namespace": ns},
+            "spec": {"size": 3},
+        }
+        for group in groups
+    ]
     namespace = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}}
-    # Deliberately in the wrong order: the custom resource first.
-    apply_all(applier, [track(o, "demo") for o in (cr, crd, namespace)])
-    live = applier.apply(track(cr, "demo"), dry_run=True)
-    assert live["spec"] == {"size": 3}
-    assert live["metadata"]["annotations"][TRACKING_ANNOTATION] == (f"demo:{group}/Widget:{ns}/w1")
+    # Deliberately in the wrong order: the custom resources first.
+    objs = [*crs, *(widget_crd(g) for g in groups), namespace]
+    apply_all(applier, [track(o, "demo") for o in objs])
+    for group, cr in zip(groups, crs, strict=True):
+        live = applier.apply(track(cr, "demo"), dry_run=True)
+        assert live["spec"] == {"size": 3}
+        assert live["metadata"]["annotations"][TRACKING_ANNOTATION] == (
+            f"demo:{group}/Widget:{ns}/w1"
+        )
 
 
 @pytest.mark.parametrize("workers", [1, 4])  # the UI's one at a time, the CLI's four
