@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import time
 import uuid
 
 import pytest
@@ -52,15 +51,14 @@ def _leader(svc: Service) -> Service:
     return svc
 
 
-def test_kubectl_scale_is_healed_within_one_second(api_client, repo, make_service):
+def test_kubectl_scale_is_healed(api_client, repo, make_service):
+    # How fast is benchmarks/reconcile.py's figure (heal p50/p95); here: that it heals.
     svc = _leader(make_service(repo))
     assert svc.sync(repo.app).ok
     apps_api(api_client).patch_namespaced_deployment_scale(
         "web", repo.ns, {"spec": {"replicas": 7}}, field_manager="kubectl"
     )
-    scaled = time.monotonic()
-    poll(lambda: replicas(api_client, repo.ns) == 2, "the heal", deadline=1.0)
-    assert time.monotonic() - scaled < 1.0
+    poll(lambda: replicas(api_client, repo.ns) == 2, "the heal")
     # The audit record follows the apply that healed it.
     heals = poll(
         lambda: [r for r in svc.audit.records(repo.app) if r.action == "heal"], "the audit"

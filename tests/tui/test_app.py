@@ -262,10 +262,14 @@ async def test_read_only_refuses_s(api_client, repo: Repo, make_service) -> None
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: row(app, repo.app), "the app row")
         await pilot.press("s")
-        await pilot.pause(0.2)
+        await wait_for(
+            pilot,
+            lambda: any(
+                "read-only mode: 'sync' is disabled" in str(n.message) for n in app._notifications
+            ),
+            "the refusal",
+        )
         assert app.screen.id != "sync-modal"
-        notes = [str(n.message) for n in app._notifications]
-        assert any("read-only mode: 'sync' is disabled" in n for n in notes)
         assert "read-only" in status_line(app)
         apps = client.AppsV1Api(api_client).list_namespaced_deployment(repo.ns)
         assert apps.items == []

@@ -346,10 +346,9 @@ def test_git_side_change_has_no_foreign_manager():
     assert d.status is Status.OUT_OF_SYNC and d.drifted_by == [] and d.changes[0].by == ()
 
 
-def test_synced_objects_are_cheap():
-    # The reconciler diffs thousands of objects per pass; equal ones must stay in the microseconds.
-    import time
-
+def test_quantities_written_differently_are_in_sync():
+    # Git says cpu 0.5, the server answers 500m: the same quantity, not drift. (How fast
+    # equal objects diff is benchmarks/reconcile.py's figure, not a test's.)
     desired = pod_template(
         [
             {
@@ -364,10 +363,9 @@ def test_synced_objects_are_cheap():
     live = copy.deepcopy(desired)
     for c in live["spec"]["template"]["spec"]["containers"]:
         c["resources"]["limits"]["cpu"] = "500m"
-    start = time.perf_counter()
-    for _ in range(2000):
-        assert diff_object(desired, live).status is Status.SYNCED
-    assert time.perf_counter() - start < 5.0
+    assert diff_object(desired, live).status is Status.SYNCED
+    live["spec"]["template"]["spec"]["containers"][1]["resources"]["limits"]["cpu"] = "600m"
+    assert diff_object(desired, live).status is Status.OUT_OF_SYNC
 
 
 def test_ignored_fields_are_no_drift_and_are_left_out_of_the_text() -> None:
