@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from rich.cells import cell_len
 from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.message import Message
@@ -31,14 +32,19 @@ from gitops_tui.tui.screens.history import HistoryScreen
 from gitops_tui.tui.screens.modals import Confirm, PauseModal
 from gitops_tui.tui.screens.secret import SecretScreen, pick
 from gitops_tui.tui.threads import background_priority, ui_call
-from gitops_tui.tui.widgets.rowtable import RowTable
+from gitops_tui.tui.widgets.rowtable import FLEX_MIN, RowTable
 
 APP_COLUMNS = ("NAME", "DESTINATION", "SYNC", "HEALTH", "SELF-HEAL", "REVISION", "LAST SYNC")
 REPAINT_EVERY = 5.0  # seconds
 REPAINT_COALESCE = 0.1  # seconds: changes inside it become one repaint
 CONNECT_RETRY, CONNECT_RETRY_MAX = 5.0, 60.0  # seconds between connection attempts
 STALE_FETCH = 5.0  # seconds a fetch may take before the status bar says so
+# On a narrow screen these leave the apps table first (the detail pane and the status
+# bar still say them), so name, sync, health and selfHeal stay without scrolling.
+APP_OPTIONAL = ("DESTINATION", "REVISION", "LAST SYNC")
+PAUSED_MIN = cell_len("⏸ PAUSED until 14:05") + 1  # the pause's end stays readable
 RES_COLUMNS = ("KIND", "NAMESPACE", "NAME", "SYNC", "HEALTH")
+RES_NAME_MIN = 30
 # The resources pane follows the cursor once it rests this long: while a key repeats,
 # only the apps table redraws, and each press shows in one cheap frame.
 RESOURCES_SETTLE = 0.06  # seconds
@@ -104,8 +110,18 @@ class GitOpsApp(App):
     def compose(self) -> ComposeResult:
         yield Static("cluster: connecting…", id="cluster", markup=False)
         yield Input(placeholder="filter apps (esc clears)", id="filter")
-        yield RowTable(APP_COLUMNS, id="apps", zebra_stripes=True, flex="REVISION")
-        yield RowTable(RES_COLUMNS, id="resources", flex="NAME")
+        yield RowTable(
+            APP_COLUMNS,
+            id="apps",
+            zebra_stripes=True,
+            flex={"REVISION": FLEX_MIN, "SELF-HEAL": PAUSED_MIN},
+            optional=APP_OPTIONAL,
+        )
+        # An object's name cut short is worse than its namespace (most often the app's
+        # destination) left out.
+        yield RowTable(
+            RES_COLUMNS, id="resources", flex={"NAME": RES_NAME_MIN}, optional=("NAMESPACE",)
+        )
         yield Static("", id="app-detail", markup=False)
         yield Static(f"repo: {self.service.settings.repo}  starting…", id="statusbar", markup=False)
         yield Footer()
@@ -348,7 +364,7 @@ class GitOpsApp(App):
             sync_text(v.sync_status),
             health_text(str(v.health.status)),
             heal_text(v.state.pause, v.app.self_heal),
-            f"{rev[:7]} {row.subject[:30]}" if rev else "-",
+            f"{rev[:7]} {row.subject}" if rev else "-",
             ago(v.state.last_synced_at, dt.datetime.fromtimestamp(self.clock(), dt.UTC)),
         )
 
@@ -410,7 +426,11 @@ class GitOpsApp(App):
         if v.state.suspended:
             lines.append("⏸ auto-sync suspended")
         lines += [f"⚠ {w}" for w in v.app.warnings]
-        lines.append(f"source: {v.app.path} → {v.app.namespace or '-'}")
+        source = f"source: {v.app.path} → {v.app.namespace or '-'}"
+        if rev := v.state.last_synced_revision:  # the columns a narrow screen leaves out
+            synced = ago(v.state.last_synced_at, dt.datetime.fromtimestamp(self.clock(), dt.UTC))
+            source += f"  synced: {rev[:7]} {row.subject}, {synced}"
+        lines.append(source)
         self._set_detail(lines)
 
     def _set_detail(self, lines: list[str]) -> None:

@@ -133,6 +133,46 @@ async def test_p_pauses_keeps_drift_and_p_again_resumes_and_heals(
         await wait_for(pilot, lambda: "Synced" in row(app, repo.app)[2], "Synced again")
 
 
+def screen_lines(app: GitOpsApp) -> list[str]:
+    return [strip.text for strip in app.screen._compositor.render_strips()]
+
+
+async def test_80x24_keeps_name_sync_health_and_the_pause_on_screen(
+    repo: Repo, make_service
+) -> None:
+    svc = make_service(repo)
+    app = GitOpsApp(svc)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await synced_app(pilot, app, repo)
+        await pilot.press("p")
+        await wait_for(pilot, lambda: app.screen.id == "pause-modal", "the pause modal")
+        await pilot.press(*"INC-42", "enter", "enter")
+        await wait_for(pilot, lambda: "PAUSED" in row(app, repo.app)[4], "PAUSED in the table")
+        table = app.query_one("#apps", RowTable)
+        await wait_for(pilot, lambda: "SELF-HEAL" in screen_lines(app)[1], "the header")
+        header = screen_lines(app)[1]
+        # What an operator needs in an incident, without scrolling sideways:
+        assert [c for c in ("NAME", "SYNC", "HEALTH", "SELF-HEAL") if c in header] == [
+            "NAME",
+            "SYNC",
+            "HEALTH",
+            "SELF-HEAL",
+        ]
+        assert not table.show_horizontal_scrollbar
+        line = next(x for x in screen_lines(app) if repo.app in x)
+        assert "✔ Synced" in line and "⏸ PAUSED until" in line
+        # What the narrow table leaves out is in the detail pane.
+        detail = str(app.query_one("#app-detail", Static).render())
+        assert f"→ {repo.ns}" in detail
+        assert "⏸ paused by" in detail and "INC-42" in detail
+        head = git(repo.work, "rev-parse", "--short=7", "HEAD")
+        await pilot.resize_terminal(160, 40)
+        await wait_for(pilot, lambda: "LAST SYNC" in screen_lines(app)[1], "all the columns")
+        assert "DESTINATION" in screen_lines(app)[1]
+        line = next(x for x in screen_lines(app) if repo.app in x)
+        assert head in line and repo.ns in line
+
+
 async def revert_modal(pilot, app: GitOpsApp, sha: str) -> list[str]:
     """h, the commit's row, R: the revert modal open; the commit's history row."""
     await pilot.press("h")

@@ -207,3 +207,52 @@ async def test_a_flex_column_gives_way_so_the_columns_after_it_stay_on_screen() 
         await pilot.resize_terminal(40, 8)
         await pilot.pause()
         assert "9f7a436 x" in line_of(app, "app-1") and not table.show_horizontal_scrollbar
+
+
+class NarrowApp(App):
+    def __init__(self) -> None:
+        super().__init__()
+        self.headers: list[str] = []
+
+    def compose(self) -> ComposeResult:
+        yield RowTable(
+            ("NAME", "DESTINATION", "SYNC", "REVISION", "AGE"),
+            id="t",
+            flex={"REVISION": 12},
+            optional=("DESTINATION", "REVISION"),
+        )
+
+    def on_mount(self) -> None:
+        self.query_one(RowTable).set_rows(
+            (f"app-{i}", (f"app-{i}", "shop-production", "✔ Synced", "9f7a436 bump " * 3, "3m"))
+            for i in range(3)
+        )
+
+    def on_row_table_header_selected(self, event: RowTable.HeaderSelected) -> None:
+        self.headers.append(event.column)
+
+
+async def test_optional_columns_leave_a_narrow_pane_in_order_and_come_back() -> None:
+    app = NarrowApp()
+    async with app.run_test(size=(100, 8)) as pilot:
+        await pilot.pause()
+        table = app.query_one(RowTable)
+        assert table.columns_shown == ["NAME", "DESTINATION", "SYNC", "REVISION", "AGE"]
+        await pilot.resize_terminal(50, 8)
+        await pilot.pause()
+        # REVISION gave way to 12 cells first; still too wide, so DESTINATION left.
+        assert table.columns_shown == ["NAME", "SYNC", "REVISION", "AGE"]
+        line = line_of(app, "app-1")
+        assert "shop-production" not in line and line.rstrip().endswith("3m")
+        assert not table.show_horizontal_scrollbar
+        await pilot.resize_terminal(30, 8)
+        await pilot.pause()
+        assert table.columns_shown == ["NAME", "SYNC", "AGE"]
+        assert screen_lines(app)[0].split() == ["NAME", "SYNC", "AGE"]
+        x = screen_lines(app)[0].index("AGE")
+        await pilot.click(RowTable, offset=(x, 0))  # the header under the mouse, not a gone one
+        await pilot.pause()
+        assert app.headers == ["AGE"]
+        await pilot.resize_terminal(100, 8)
+        await pilot.pause()
+        assert "shop-production" in line_of(app, "app-1")

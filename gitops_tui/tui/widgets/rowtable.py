@@ -9,7 +9,7 @@ made each keypress redraw the whole table while a sync was running.)
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from rich.cells import cell_len
 from rich.segment import Segment
@@ -105,7 +105,8 @@ class RowTable(ScrollView, can_focus=True):
         columns: Sequence[str],
         *,
         zebra_stripes: bool = False,
-        flex: str | None = None,
+        flex: str | Mapping[str, int] | None = None,
+        optional: Sequence[str] = (),
         id: str | None = None,
         classes: str | None = None,
     ) -> None:
@@ -116,11 +117,14 @@ class RowTable(ScrollView, can_focus=True):
         self._index: dict[str, int] = {}
         self._cells: dict[str, tuple[Cell, ...]] = {}
         self._version: dict[str, int] = {}  # bumped when a row's cells change
-        # The column that gives way when the columns are wider than the pane, down to
-        # FLEX_MIN cells, so the ones after it stay on screen.
-        self._flex = self.column_names.index(flex) if flex else None
+        # When the columns are wider than the pane, the flex columns give way first (in
+        # order, each down to its least width: FLEX_MIN for a plain name), then the
+        # optional ones leave the screen (in order), so the rest stay on it unscrolled.
+        flex = {flex: FLEX_MIN} if isinstance(flex, str) else dict(flex or {})
+        self._flex = [(self.column_names.index(c), least) for c, least in flex.items()]
+        self._optional = [self.column_names.index(c) for c in optional]
         self._natural = [cell_len(c) for c in self.column_names]  # the widest value
-        self._widths = list(self._natural)  # as drawn
+        self._widths = list(self._natural)  # as drawn; 0 for a column left out
         self._widths_version = 0
         self._lines: dict[str, tuple[tuple, Strip]] = {}  # row key -> (look, line)
         self._looks: tuple[bool, dict[str, Style]] | None = None  # (focused, look by name)
@@ -229,19 +233,37 @@ class RowTable(ScrollView, can_focus=True):
 
     def _fit(self) -> bool:
         """Drawn widths from the widest values and the pane's width; True if changed."""
-        widths = list(self._natural)
         room = self.container_size.width  # 0 before the first layout
         if len(self._keys) + self.header_height > self.container_size.height:
             room -= self.styles.scrollbar_size_vertical  # a vertical scrollbar will be shown
-        if self._flex is not None and room > 0:
-            others = sum(widths) - widths[self._flex] + 2 * PAD * len(widths)
-            least = min(widths[self._flex], FLEX_MIN)
-            widths[self._flex] = max(least, min(widths[self._flex], room - others))
+        widths = self._shrunk(room, ())
+        if room > 0:
+            for n in range(1, len(self._optional) + 1):
+                if _drawn_width(widths) <= room:
+                    break
+                widths = self._shrunk(room, self._optional[:n])
         if widths == self._widths:
             return False
         self._widths = widths
         self._widths_version += 1
         return True
+
+    def _shrunk(self, room: int, left_out: Sequence[int]) -> list[int]:
+        widths = list(self._natural)
+        for i in left_out:
+            widths[i] = 0
+        excess = _drawn_width(widths) - room if room > 0 else 0
+        for i, least in self._flex:
+            if excess <= 0:
+                break
+            cut = max(0, min(excess, widths[i] - least))
+            widths[i] -= cut
+            excess -= cut
+        return widths
+
+    @property
+    def columns_shown(self) -> list[str]:
+        return [c for c, w in zip(self.column_names, self._widths, strict=True) if w]
 
     def on_resize(self) -> None:
         self._resized()
@@ -249,8 +271,7 @@ class RowTable(ScrollView, can_focus=True):
     def _resized(self) -> None:
         if self._fit():  # the room changed (rows, the pane's size): every line moves
             self.refresh()
-        width = sum(self._widths) + 2 * PAD * len(self._widths)
-        size = Size(width, len(self._keys) + self.header_height)
+        size = Size(_drawn_width(self._widths), len(self._keys) + self.header_height)
         if size == self.virtual_size:
             return
         if self.styles.auto_dimensions:
@@ -325,6 +346,8 @@ class RowTable(ScrollView, can_focus=True):
         if offset.y < self.header_height:
             x = offset.x + round(self.scroll_x)
             for i, width in enumerate(self._widths):
+                if not width:
+                    continue  # left out
                 x -= width + 2 * PAD
                 if x < 0:
                     self.post_message(self.HeaderSelected(self, self.column_names[i], i))
@@ -391,6 +414,8 @@ class RowTable(ScrollView, can_focus=True):
         segments: list[Segment] = []
         pad = Segment(" " * PAD)
         for value, width in zip(cells, self._widths, strict=True):
+            if not width:
+                continue  # left out for want of room
             text = value.copy() if isinstance(value, Text) else Text(str(value))
             text.truncate(width, overflow="ellipsis", pad=True)
             segments.append(pad)
@@ -400,6 +425,10 @@ class RowTable(ScrollView, can_focus=True):
         # cursor reads as one bar.
         post = Style(color=style.color, bgcolor=style.bgcolor) if cursor else None
         return Strip(Segment.apply_style(segments, style=style, post_style=post))
+
+
+def _drawn_width(widths: Sequence[int]) -> int:
+    return sum(w + 2 * PAD for w in widths if w)
 
 
 def _width(value: Cell) -> int:
