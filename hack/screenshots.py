@@ -82,7 +82,7 @@ async def capture(app: GitOpsApp, api) -> None:
         await until(pilot, lambda: app.screen.id == "history-screen", "the history")
         history = app.screen.query_one("#history", DataTable)
         await until(pilot, lambda: history.row_count >= 2, "commits")
-        subjects = [str(history.get_row_at(i)[3]) for i in range(history.row_count)]
+        subjects = [str(history.get_row_at(i)[4]) for i in range(history.row_count)]
         history.move_cursor(row=subjects.index("payment-service: bump image to 1.4.2"))
         await pilot.press("R")
         await until(pilot, lambda: app.screen.id == "revert-modal", "the revert modal")

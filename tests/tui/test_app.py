@@ -234,7 +234,7 @@ async def test_text_from_git_and_operators_shows_as_written(
         detail = lambda: str(app.query_one("#app-detail", Static).render())  # noqa: E731
         await wait_for(pilot, lambda: "[/i] INC-7 [red]" in detail(), "the reason as typed")
         history_row = await revert_modal(pilot, app, bump)
-        assert history_row[3] == "shop: web 2.0 [skip ci] [/b]"
+        assert history_row[4] == "shop: web 2.0 [skip ci] [/b]"
         title = str(app.screen.query_one(".dialog-title", Static).render())
         assert title == 'Revert "shop: web 2.0 [skip ci] [/b]" and push?'
         await pilot.press("n")

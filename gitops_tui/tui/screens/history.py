@@ -18,7 +18,16 @@ from gitops_tui.tui.screens.modals import Confirm
 from gitops_tui.tui.threads import ui_call
 
 PAGE = 50
-HISTORY_COLUMNS = (("WHEN", 16), ("WHAT", 10), ("WHO", 16), ("SUBJECT / EVENT", 52), ("FILES", 8))
+# The subject last: on a narrow screen it is the one cut at the edge (the detail line
+# below the table says it whole), and the short columns stay on screen.
+SUBJECT_WIDTH = 72
+HISTORY_COLUMNS = (
+    ("WHEN", 16),
+    ("WHAT", 10),
+    ("WHO", 16),
+    ("FILES", 8),
+    ("SUBJECT / EVENT", SUBJECT_WIDTH),
+)
 
 
 def _when(value) -> dt.datetime:
@@ -124,17 +133,19 @@ class HistoryScreen(Screen[None]):
             if kind == "commit":
                 n = len(item.files)
                 files = f"{n} file" + ("s" if n != 1 else "")
-                subject = item.subject if len(item.subject) <= 52 else item.subject[:51] + "…"
+                subject = item.subject
+                if len(subject) > SUBJECT_WIDTH:
+                    subject = subject[: SUBJECT_WIDTH - 1] + "…"
                 # Text, not str: the table reads a str as markup, and subjects hold [brackets].
-                table.add_row(t, item.short, Text(item.author_name), Text(subject), files)
+                table.add_row(t, item.short, Text(item.author_name), files, Text(subject))
             else:
                 style = "green" if item.ok else "red"
                 table.add_row(
                     t,
                     Text(f"⚙ {item.action}", style=style),
                     Text(item.who.split(" ")[0]),
-                    Text(item.message, style=style),
                     "",
+                    Text(item.message, style=style),
                 )
         if rows:
             table.move_cursor(row=min(cursor, len(rows) - 1))
@@ -148,7 +159,10 @@ class HistoryScreen(Screen[None]):
             if kind == "commit":
                 files = ", ".join(f"{f.path} (+{f.additions}/-{f.deletions})" for f in item.files)
                 detail.update(
-                    Text(f"{item.sha}  {item.author_name} <{item.author_email}>\n{files}")
+                    Text(
+                        f"{item.sha}  {item.author_name} <{item.author_email}>\n"
+                        f"{item.subject}\n{files}"
+                    )
                 )
             else:
                 detail.update(Text(f"{item.at} {item.who}: {item.message}"))
