@@ -173,8 +173,8 @@ async def test_80x24_keeps_name_sync_health_and_the_pause_on_screen(
         assert head in line and repo.ns in line
 
 
-async def revert_modal(pilot, app: GitOpsApp, sha: str) -> list[str]:
-    """h, the commit's row, R: the revert modal open; the commit's history row."""
+async def history_at(pilot, app: GitOpsApp, sha: str) -> list[str]:
+    """h, then the cursor on the commit's row; that row's cells."""
     await pilot.press("h")
     await wait_for(pilot, lambda: app.screen.id == "history-screen", "the history")
     table = app.screen.query_one("#history", DataTable)
@@ -185,9 +185,36 @@ async def revert_modal(pilot, app: GitOpsApp, sha: str) -> list[str]:
     await wait_for(pilot, lambda: any(r[1] == sha[:8] for r in texts()), "the commit's row")
     index, row = next((i, r) for i, r in enumerate(texts()) if r[1] == sha[:8])
     table.move_cursor(row=index)
+    return row
+
+
+async def revert_modal(pilot, app: GitOpsApp, sha: str) -> list[str]:
+    """h, the commit's row, R: the revert modal open; the commit's history row."""
+    row = await history_at(pilot, app, sha)
     await pilot.press("R")
     await wait_for(pilot, lambda: app.screen.id == "revert-modal", "the revert modal")
     return row
+
+
+async def test_enter_in_history_shows_the_commits_patch(repo: Repo, make_service) -> None:
+    app = GitOpsApp(make_service(repo))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: row(app, repo.app), "the app row")
+        repo.write("shop/web.yaml", deployment("web", "registry.example.com/web:2.0"))
+        bump = repo.commit("shop: web 2.0")
+        await pilot.press("r")  # fetch now
+        await wait_for(pilot, lambda: "shop: web 2.0" in status_line(app), "the new HEAD")
+        await history_at(pilot, app, bump)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.screen.id == "patch-screen", "the patch")
+        title = str(app.screen.query_one("#patch-title", Static).render())
+        assert title.startswith(f"{bump[:8]} shop: web 2.0")
+        patch = screen_lines(app)
+        assert any("+++ b/shop/web.yaml" in line for line in patch)
+        assert any(line.strip().startswith("-") and "web:1.0" in line for line in patch)
+        assert any(line.strip().startswith("+") and "web:2.0" in line for line in patch)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen.id == "history-screen", "back in the history")
 
 
 async def test_R_reverts_a_commit_from_history_and_rolls_back(

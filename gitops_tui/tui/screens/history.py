@@ -175,6 +175,12 @@ class HistoryScreen(Screen[None]):
                 return item
         return None
 
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        # The table takes enter (and a click on the cursor row) before the screen's
+        # binding sees it: its selection opens the patch.
+        event.stop()
+        self.action_open()
+
     def action_open(self) -> None:
         commit = self._selected_commit()
         if commit is not None:
