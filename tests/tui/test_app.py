@@ -13,6 +13,7 @@ from textual.widgets._toast import Toast
 
 from gitops_tui.reconcile.state import object_name
 from gitops_tui.tui.app import DETAIL_ROWS, GitOpsApp
+from gitops_tui.tui.screens.help import HelpScreen
 from gitops_tui.tui.widgets.rowtable import RowTable
 from tests.support import Repo, deployment, git
 
@@ -131,6 +132,64 @@ async def test_p_pauses_keeps_drift_and_p_again_resumes_and_heals(
         await wait_for(pilot, lambda: replicas(api_client, repo) == 2, "the heal after resume")
         await wait_for(pilot, lambda: "on" in row(app, repo.app)[4], "selfHeal on again")
         await wait_for(pilot, lambda: "Synced" in row(app, repo.app)[2], "Synced again")
+
+
+async def test_d_n_N_v_and_enter_on_a_resource_walk_the_diffs_and_q_quits(
+    repo: Repo, make_service
+) -> None:
+    repo.configure(autoSync=False)  # every object stays Missing: three diffs to walk
+    app = GitOpsApp(make_service(repo))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: len(cells(app, "#resources")) == 3, "the app's objects")
+        objects = [f"{r[0]} {r[1]}/{r[2]}" for r in cells(app, "#resources")]
+        title = lambda: str(app.screen.query_one("#diff-title", Static).render())  # noqa: E731
+        body = lambda: "\n".join(screen_lines(app)[1:])  # noqa: E731
+        await pilot.press("d")
+        await wait_for(pilot, lambda: app.screen.id == "diff-screen", "the diff")
+        assert "object 1/3  (unified" in title()
+        await pilot.press("n")
+        await wait_for(pilot, lambda: "object 2/3" in title(), "the next object")
+        await pilot.press("N", "N")
+        await wait_for(pilot, lambda: "object 3/3" in title(), "the previous, round the end")
+        await pilot.press("v")
+        await wait_for(pilot, lambda: "(side-by-side" in title(), "the side-by-side view")
+        assert " live " in body() and " git " in body()
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen.id != "diff-screen", "back")
+        # The resources pane: tab to it, j to its second object, enter opens that one.
+        await pilot.press("tab", "j", "enter")
+        await wait_for(pilot, lambda: "object 2/3" in title(), "the second object's diff")
+        kind, _, name = objects[1].partition(" ")
+        assert kind in body() and name.split("/")[1] in body()
+        await pilot.press("escape", "question_mark")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), "the help")
+        await pilot.press("escape", "q")
+        await wait_for(pilot, lambda: not app.is_running, "the app to quit")
+
+
+async def test_S_suspends_auto_sync_and_S_again_resumes_it(
+    api_client, repo: Repo, make_service
+) -> None:
+    svc = make_service(repo)
+    app = GitOpsApp(svc, fetch_interval=0.5)
+    async with app.run_test(size=SIZE) as pilot:
+        await synced_app(pilot, app, repo)
+        await pilot.press("S")
+        detail = lambda: str(app.query_one("#app-detail", Static).render())  # noqa: E731
+        await wait_for(pilot, lambda: "auto-sync suspended" in detail(), "suspended shown")
+        cm = client.CoreV1Api(api_client).read_namespaced_config_map(
+            object_name(repo.app), svc.settings.control_namespace
+        )
+        assert '"suspended": true' in cm.data["state.json"]  # for every reader
+        repo.write("shop/web.yaml", deployment("web", "registry.example.com/web:2.0"))
+        repo.commit("shop: web 2.0")
+        await wait_for(pilot, lambda: "OutOfSync" in row(app, repo.app)[2], "the new commit seen")
+        svc.engine.submit(lambda: None).result(timeout=10)  # its pass has run
+        assert image(api_client, repo).endswith(":1.0")  # seen, not applied
+        await pilot.press("S")
+        await wait_for(pilot, lambda: image(api_client, repo).endswith(":2.0"), "the auto-sync")
+        await wait_for(pilot, lambda: "Synced" in row(app, repo.app)[2], "Synced again")
+        assert "auto-sync suspended" not in detail()
 
 
 def screen_lines(app: GitOpsApp) -> list[str]:
