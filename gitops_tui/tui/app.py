@@ -304,6 +304,9 @@ class GitOpsApp(App):
         )
         if self.selected_name() in changed:
             self._fill_resources()
+        for screen in self.screen_stack:  # an open diff follows the cluster live
+            if isinstance(screen, DiffScreen) and screen.app_name in changed:
+                screen.update_diffs(self.rows[screen.app_name].view.diffs)
 
     def _discovery_text(self) -> str:
         errors = self.poller.discovery_errors if self.poller else []

@@ -167,6 +167,34 @@ async def test_d_n_N_v_and_enter_on_a_resource_walk_the_diffs_and_q_quits(
         await wait_for(pilot, lambda: not app.is_running, "the app to quit")
 
 
+async def test_an_open_diff_follows_the_cluster(api_client, repo: Repo, make_service) -> None:
+    svc = make_service(repo)
+    app = GitOpsApp(svc)
+    async with app.run_test(size=SIZE) as pilot:
+        await synced_app(pilot, app, repo)
+        await wait_for(pilot, lambda: svc.engine.is_leader, "leadership")
+        await pilot.press("p")
+        await wait_for(pilot, lambda: app.screen.id == "pause-modal", "the pause modal")
+        await pilot.press(*"INC-9", "enter", "enter")
+        await wait_for(pilot, lambda: "PAUSED" in row(app, repo.app)[4], "the pause")
+        scale(api_client, repo, 5)
+        await wait_for(pilot, lambda: "OutOfSync" in row(app, repo.app)[2], "the drift")
+        await pilot.press("d")
+        await wait_for(pilot, lambda: app.screen.id == "diff-screen", "the diff")
+        shown = lambda: "\n".join(screen_lines(app))  # noqa: E731
+        assert "changed by kubectl" in shown() and "spec.replicas" in shown()
+        assert any("spec.replicas" in x and "5" in x for x in screen_lines(app))
+        scale(api_client, repo, 7)  # someone scales again while the diff is open
+        await wait_for(
+            pilot,
+            lambda: any("spec.replicas" in x and "7" in x for x in screen_lines(app)),
+            "the new value on the open diff",
+        )
+        svc.resume(repo.app)  # from elsewhere (another operator, the CLI)
+        await wait_for(pilot, lambda: "no differences" in shown(), "the heal on the open diff")
+        assert "Deployment.apps" in shown() and replicas(api_client, repo) == 2
+
+
 async def test_S_suspends_auto_sync_and_S_again_resumes_it(
     api_client, repo: Repo, make_service
 ) -> None:

@@ -121,6 +121,17 @@ class DiffScreen(Screen[None]):
         )
         content.update(render_diff(d, self.split))
 
+    def update_diffs(self, diffs: list) -> None:
+        """The app's diffs as the reconciler now sees them: the screen stays on its
+        object (found by reference) and redraws only when what it shows changed."""
+        before = (self.diffs[self.index] if self.diffs else None, len(self.diffs))
+        ref = before[0].ref if before[0] is not None else None
+        self.diffs = diffs
+        same = next((i for i, d in enumerate(diffs) if d.ref == ref), None)
+        self.index = same if same is not None else max(0, min(self.index, len(diffs) - 1))
+        if (diffs[self.index] if diffs else None, len(diffs)) != before:
+            self._show()
+
     def action_toggle_view(self) -> None:
         self.split = not self.split
         self._show()
