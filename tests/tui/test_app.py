@@ -260,6 +260,25 @@ async def test_80x24_keeps_name_sync_health_and_the_pause_on_screen(
         assert head in line and repo.ns in line
 
 
+async def test_80x24_a_long_revert_keeps_its_buttons_on_screen(repo: Repo, make_service) -> None:
+    for i in range(15):
+        repo.write(f"shop/cm-{i:02d}.yaml", {"apiVersion": "v1", "kind": "ConfigMap",
+                                            "metadata": {"name": f"cm-{i:02d}"}})  # fmt: skip
+    many = repo.commit("shop: fifteen config maps")
+    app = GitOpsApp(make_service(repo))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: row(app, repo.app), "the app row")
+        await revert_modal(pilot, app, many)
+        body = str(app.screen.query_one(".dialog-body Static", Static).render())
+        assert "shop/cm-14.yaml" in body  # a body longer than the screen: it scrolls
+        await wait_for(pilot, lambda: app.screen.query_one("#yes").region.height, "the layout")
+        for button in ("#yes", "#no"):
+            region = app.screen.query_one(button).region
+            assert region.y >= 0 and region.bottom <= 24, f"{button} at {region}"
+        await pilot.press("n")
+        await wait_for(pilot, lambda: app.screen.id == "history-screen", "the modal closed")
+
+
 async def history_at(pilot, app: GitOpsApp, sha: str) -> list[str]:
     """h, then the cursor on the commit's row; that row's cells."""
     await pilot.press("h")
