@@ -16,7 +16,7 @@ import uuid
 from pathlib import Path
 
 import pygit2
-from pygit2.enums import FetchPrune
+from pygit2.enums import FetchPrune, Option
 
 from gitops_tui.errors import GitError
 from gitops_tui.git.credentials import (
@@ -32,6 +32,20 @@ from gitops_tui.source import Entry, norm
 REMOTE = "origin"
 FETCH_REFSPECS = [f"+refs/heads/*:refs/remotes/{REMOTE}/*", "+refs/tags/*:refs/tags/*"]
 _REV_SUFFIX = re.compile(r"[~^@:]")
+# By default libgit2 waits for ever on a remote that stops answering: a fetch would hang
+# holding the clone's lock (no revert, no history, no later fetch). With these it fails,
+# naming the remote, and the next fetch tries again.
+CONNECT_TIMEOUT = 10.0  # seconds
+READ_TIMEOUT = 30.0  # seconds without a byte from the remote
+
+
+def set_network_timeouts(connect: float = CONNECT_TIMEOUT, read: float = READ_TIMEOUT) -> None:
+    """For every remote of the process (libgit2's settings are global)."""
+    pygit2.option(Option.SET_SERVER_CONNECT_TIMEOUT, int(connect * 1000))
+    pygit2.option(Option.SET_SERVER_TIMEOUT, int(read * 1000))
+
+
+set_network_timeouts()
 
 
 class GitTree:

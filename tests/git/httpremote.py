@@ -38,6 +38,9 @@ class GitHttpServer:
         self.root = root
         self.users = users
         self.seen = Seen()
+        # Cleared, requests wait unanswered (a remote that hangs) until it is set again.
+        self.answering = threading.Event()
+        self.answering.set()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -50,6 +53,7 @@ class GitHttpServer:
         return self
 
     def stop(self) -> None:
+        self.answering.set()  # no request left hanging
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -112,6 +116,7 @@ def _handler(owner: GitHttpServer) -> type[BaseHTTPRequestHandler]:
             return self.rfile.read(int(self.headers.get("Content-Length") or 0))
 
         def _handle(self) -> None:
+            owner.answering.wait()
             body = self._body()
             path, _, query = self.path.partition("?")
             user = self._user()

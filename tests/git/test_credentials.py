@@ -20,7 +20,7 @@ from gitops_tui.git.credentials import (
     store_token,
     strip_credentials,
 )
-from gitops_tui.git.repo import GitRepo
+from gitops_tui.git.repo import GitRepo, set_network_timeouts
 
 from .conftest import BOB, REVERTER, MemoryKeyring, Sample, WorkRepo, deployment, git
 from .httpremote import GitHttpServer
@@ -177,3 +177,26 @@ def test_environment_works_without_a_keyring(
     with pytest.raises(AuthenticationFailed) as caught:
         repo.fetch()
     assert WRONG not in str(caught.value)
+
+
+def test_a_remote_that_stops_answering_is_an_error_naming_it_not_a_hang(
+    cache: Path,
+    remote: tuple[str, Path],
+    http_server: GitHttpServer,
+    memory_keyring: MemoryKeyring,
+    sample: Sample,
+) -> None:
+    url, _ = remote
+    store_token(url, "alice", TOKEN)
+    repo = GitRepo.open(url, cache)
+    http_server.answering.clear()
+    set_network_timeouts(read=1.0)  # the default (30 s) is too long to wait for here
+    try:
+        with pytest.raises(GitError) as caught:
+            repo.fetch()
+    finally:
+        set_network_timeouts()
+        http_server.answering.set()
+    assert str(caught.value) == f"fetching {url} failed: could not read from socket: timed out"
+    assert TOKEN not in str(caught.value)
+    assert repo.fetch() == sample.work.head()  # answering again: the next fetch works

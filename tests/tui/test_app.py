@@ -11,10 +11,13 @@ from kubernetes import client
 from textual.widgets import DataTable, Static
 from textual.widgets._toast import Toast
 
+from gitops_tui.config import Settings
 from gitops_tui.reconcile.state import object_name
-from gitops_tui.tui.app import DETAIL_ROWS, GitOpsApp
+from gitops_tui.service import Service
+from gitops_tui.tui.app import DETAIL_ROWS, STALE_FETCH, GitOpsApp
 from gitops_tui.tui.screens.help import HelpScreen
 from gitops_tui.tui.widgets.rowtable import RowTable
+from tests.git.httpremote import GitHttpServer
 from tests.support import Repo, deployment, git
 
 SIZE = (120, 36)
@@ -512,3 +515,49 @@ async def test_the_ui_waits_for_an_api_server_that_is_down_and_connects(
     finally:
         if not local_cluster.running():
             local_cluster.start_apiserver()
+
+
+async def test_a_hanging_fetch_is_a_stale_marker_and_keys_still_work(
+    repo: Repo, kubeconfig, tmp_path, monkeypatch
+) -> None:
+    server = GitHttpServer(repo.origin.parent, {"ops": "t0ken"}).start()
+    monkeypatch.setenv("GITOPS_TUI_GIT_USERNAME", "ops")
+    monkeypatch.setenv("GITOPS_TUI_GIT_TOKEN", "t0ken")
+    svc = Service(
+        Settings(
+            repo=server.serve(repo.origin),
+            kubeconfig=kubeconfig,
+            control_namespace=f"ctl-{repo.ns}",
+            cache=tmp_path / "cache",
+        )
+    )
+    try:
+        app = GitOpsApp(svc, fetch_interval=3600)
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_for(pilot, lambda: row(app, repo.app), "the app row")
+            await wait_for(pilot, lambda: "fetched" in status_line(app), "the first fetch")
+            server.answering.clear()  # the Git server stops answering
+            await pilot.press("r")
+            await wait_for(
+                pilot,
+                lambda: "fetching for" in status_line(app) and "stale" in status_line(app),
+                "the stale marker",
+                deadline=STALE_FETCH + 10,
+            )
+            # The screen is alive: keys answer while the fetch hangs.
+            await pilot.press("slash", *"zz")
+            await wait_for(pilot, lambda: not cells(app), "the filter")
+            await pilot.press("escape")
+            await wait_for(pilot, lambda: row(app, repo.app), "the filter cleared")
+            await pilot.press("i")
+            await wait_for(pilot, lambda: app.screen.id == "details-modal", "the details")
+            await pilot.press("escape")
+            repo.write("shop/web.yaml", deployment("web", "registry.example.com/web:3.0"))
+            repo.commit("shop: web 3.0")
+            server.answering.set()
+            await wait_for(pilot, lambda: "fetched" in status_line(app), "the fetch done")
+            await pilot.press("r")
+            await wait_for(pilot, lambda: "shop: web 3.0" in status_line(app), "the new HEAD")
+    finally:
+        server.stop()
+        svc.close()
