@@ -326,6 +326,28 @@ async def test_enter_in_history_shows_the_commits_patch(repo: Repo, make_service
         await wait_for(pilot, lambda: app.screen.id == "history-screen", "back in the history")
 
 
+async def test_history_follows_new_commits_and_events_and_keeps_the_cursor(
+    repo: Repo, make_service
+) -> None:
+    first = git(repo.work, "rev-parse", "HEAD")
+    app = GitOpsApp(make_service(repo), fetch_interval=0.5)
+    async with app.run_test(size=SIZE) as pilot:
+        await synced_app(pilot, app, repo)
+        await history_at(pilot, app, first)
+        table = app.screen.query_one("#history", DataTable)
+        texts = lambda: [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]  # noqa: E731
+        events = sum("⚙" in r[1] for r in texts())
+        repo.write("shop/web.yaml", deployment("web", "registry.example.com/web:2.0"))
+        bump = repo.commit("shop: web 2.0")
+        await wait_for(pilot, lambda: any(r[1] == bump[:8] for r in texts()), "the new commit")
+        assert texts()[table.cursor_row][1] == first[:8]  # the cursor stayed on its commit
+        # Auto-sync rolls the new commit out: its event joins the open timeline.
+        await wait_for(
+            pilot, lambda: sum("⚙" in r[1] for r in texts()) > events, "the sync's event"
+        )
+        assert texts()[table.cursor_row][1] == first[:8]
+
+
 async def test_R_reverts_a_commit_from_history_and_rolls_back(
     api_client, repo: Repo, make_service
 ) -> None:

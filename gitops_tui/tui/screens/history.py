@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 
 from rich.syntax import Syntax
 from rich.text import Text
@@ -18,6 +19,7 @@ from gitops_tui.tui.screens.modals import Confirm
 from gitops_tui.tui.threads import ui_call
 
 PAGE = 50
+FOLLOW_EVERY = 1.0  # seconds between looks for a new HEAD or audit record
 # The subject last: on a narrow screen it is the one cut at the edge (the detail line
 # below the table says it whole), and the short columns stay on screen.
 SUBJECT_WIDTH = 72
@@ -34,6 +36,11 @@ def _when(value) -> dt.datetime:
     if isinstance(value, dt.datetime):
         return value
     return dt.datetime.fromisoformat(value)
+
+
+def _key(row: tuple) -> tuple:
+    kind, item = row
+    return ("commit", item.sha) if kind == "commit" else ("event", item.at, item.message)
 
 
 class PatchScreen(Screen[None]):
@@ -73,6 +80,7 @@ class HistoryScreen(Screen[None]):
         self.rows: list = []  # ("commit", Commit) or ("event", AuditRecord)
         self.exhausted = False
         self._fetching = False
+        self._seen: tuple | None = None  # HEAD and the audit log's size when last loaded
 
     def compose(self) -> ComposeResult:
         yield Static(
@@ -89,26 +97,49 @@ class HistoryScreen(Screen[None]):
     def on_mount(self) -> None:
         self.query_one("#history", DataTable).focus()
         self.load_page()
+        # The timeline follows what happens while it is open: a revert, a sync, a heal.
+        self.set_interval(FOLLOW_EVERY, self.follow)
+
+    def _signature(self) -> tuple:
+        try:
+            stat = os.stat(self.service.audit.path)
+            audit = (stat.st_size, stat.st_mtime_ns)
+        except OSError:
+            audit = None
+        return self.service.head().sha, audit
+
+    @work(thread=True, group="history-follow", exclusive=True)
+    def follow(self) -> None:
+        try:
+            signature = self._signature()
+        except GitOpsError:
+            return  # the status bar says what is wrong with the repository
+        if self._seen is not None and signature != self._seen:
+            ui_call(self.app, self.load_page, True)  # workers start on the event loop
 
     @work(thread=True, group="history")
-    def load_page(self) -> None:
-        if self._fetching or self.exhausted:
+    def load_page(self, again: bool = False) -> None:
+        """The next page of commits; again: the pages loaded so far, afresh."""
+        if self._fetching or (self.exhausted and not again):
             return
         self._fetching = True
         try:
+            signature = self._signature()
             app = self.service.app(self.app_name)
-            page = self.service.history(app, skip=len(self.commits), limit=PAGE)
+            skip, limit = (0, max(PAGE, len(self.commits))) if again else (len(self.commits), PAGE)
+            page = self.service.history(app, skip=skip, limit=limit)
         except GitOpsError as e:
             ui_call(self.app, self.app.notify, str(e), severity="error")
             return
         finally:
             self._fetching = False
+        self._seen = signature
         events = self.service.audit.records(self.app_name) + self.service.audit.records("*")
-        ui_call(self.app, self._add, page, events)
+        ui_call(self.app, self._add, page, events, again, limit)
 
-    def _add(self, page: list, events: list) -> None:
-        self.commits += page
-        self.exhausted = len(page) < PAGE
+    def _add(self, page: list, events: list, again: bool = False, limit: int = PAGE) -> None:
+        self.commits = page if again else self.commits + page
+        self.exhausted = len(page) < limit
         rows = [("commit", c) for c in self.commits]
         if self.commits:
             # Interleave the events that fall inside the loaded span of commits.
@@ -126,6 +157,12 @@ class HistoryScreen(Screen[None]):
         rows.sort(key=when, reverse=True)
         table = self.query_one("#history", DataTable)
         cursor = table.cursor_row
+        # The cursor stays on its commit or event as new ones arrive above it: R must
+        # never land on a neighbour.
+        selected = _key(self.rows[cursor]) if 0 <= cursor < len(self.rows) else None
+        keys = [_key(r) for r in rows]
+        if selected in keys:
+            cursor = keys.index(selected)
         table.clear()
         self.rows = rows
         for kind, item in rows:
@@ -267,9 +304,7 @@ class HistoryScreen(Screen[None]):
             f"pushed revert {new[:8]} of {commit.short}; rolling out",
             timeout=8,
         )
-        ui_call(self.app, self.app.fetch_now)
-        self.commits, self.exhausted = [], False
-        self.load_page()
+        ui_call(self.app, self.app.fetch_now)  # the timeline shows the revert once fetched
 
     def action_cursor_down(self) -> None:
         self.query_one("#history", DataTable).action_cursor_down()
