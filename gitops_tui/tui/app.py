@@ -696,7 +696,8 @@ class GitOpsApp(App):
         for k in KEYS:
             if k.where == "apps" and k.action not in ("cursor_down", "cursor_up", "quit"):
                 yield SystemCommand(
-                    f"{k.description} [{label(k.key)}]",
+                    # Parentheses: the palette reads its titles as markup, "[/]" broke it.
+                    f"{k.description} ({label(k.key)})",
                     f"key {label(k.key)}"
                     + (" (changes the cluster or repo)" if k.mutating else ""),
                     getattr(self, f"action_{k.action}"),

@@ -8,6 +8,7 @@ import time
 
 import pytest
 from kubernetes import client
+from textual.command import CommandList, CommandPalette
 from textual.widgets import DataTable, Static
 from textual.widgets._toast import Toast
 
@@ -451,6 +452,34 @@ async def test_slash_filters(repo: Repo, make_service, tmp_path) -> None:
         assert cells(app)[0][0] == f"billing-{repo.ns}"
         await pilot.press("escape")
         await wait_for(pilot, lambda: len(cells(app)) == 2, "the filter cleared")
+
+
+async def test_the_palette_offers_each_action_with_its_key_and_runs_it(
+    repo: Repo, make_service
+) -> None:
+    repo.configure(autoSync=False)
+    app = GitOpsApp(make_service(repo))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: row(app, repo.app), "the app row")
+        await pilot.press("ctrl+p")
+        await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette), "the palette")
+        await pilot.press(*"sync")
+
+        def prompts() -> list[str]:
+            options = app.screen.query_one(CommandList)
+            return [
+                str(getattr(o.prompt, "plain", o.prompt))
+                for o in (options.get_option_at_index(i) for i in range(options.option_count))
+            ]
+
+        await wait_for(pilot, lambda: any("Sync (s)" in p for p in prompts()), "Sync (s)")
+        assert any("Suspend auto-sync (S)" in p for p in prompts())
+        index = next(i for i, p in enumerate(prompts()) if "Sync (s)" in p)
+        app.screen.query_one(CommandList).highlighted = index
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.screen.id == "sync-modal", "the sync confirm")
+        await pilot.press("n", "ctrl+p", *"filt")  # "Filter (/)": a slash in a title
+        await wait_for(pilot, lambda: any("Filter (/)" in p for p in prompts()), "Filter (/)")
 
 
 async def test_read_only_refuses_s(api_client, repo: Repo, make_service) -> None:
