@@ -43,6 +43,8 @@ def parse_duration(text: str) -> dt.timedelta:
     if not text.strip() or not parts or not any(parts.groups()):
         raise argparse.ArgumentTypeError(f"not a duration: {text!r} (try 30m, 1h, 90s)")
     h, m, s = (int(g or 0) for g in parts.groups())
+    if not h and not m and not s:
+        raise argparse.ArgumentTypeError(f"a duration of {text!r} ends at once (try 30m)")
     return dt.timedelta(hours=h, minutes=m, seconds=s)
 
 

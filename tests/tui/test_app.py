@@ -4,6 +4,7 @@ real Git repositories: every test asserts on the screen and on the cluster or re
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import time
 
 import pytest
@@ -222,6 +223,32 @@ async def test_S_suspends_auto_sync_and_S_again_resumes_it(
         await wait_for(pilot, lambda: image(api_client, repo).endswith(":2.0"), "the auto-sync")
         await wait_for(pilot, lambda: "Synced" in row(app, repo.app)[2], "Synced again")
         assert "auto-sync suspended" not in detail()
+
+
+async def test_the_pause_modal_says_what_is_wrong_and_pauses_nothing_until_right(
+    repo: Repo, make_service
+) -> None:
+    svc = make_service(repo)
+    app = GitOpsApp(svc)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: row(app, repo.app), "the app row")
+        await pilot.press("p")
+        await wait_for(pilot, lambda: app.screen.id == "pause-modal", "the pause modal")
+        error = lambda: str(app.screen.query_one("#pause-error", Static).render())  # noqa: E731
+        await pilot.press("enter", "enter")  # no reason
+        await wait_for(pilot, lambda: "A reason is required" in error(), "the missing reason")
+        await pilot.press("shift+tab", *"INC-5", "tab", "ctrl+u", *"soon", "enter")
+        await wait_for(pilot, lambda: "not a duration: 'soon'" in error(), "the bad duration")
+        await pilot.press("ctrl+u", *"0m", "enter")
+        await wait_for(pilot, lambda: "ends at once" in error(), "the zero duration")
+        assert app.screen.id == "pause-modal" and svc.engine.state(repo.app).pause is None
+        await pilot.press("ctrl+u", *"2h", "enter")
+        await wait_for(pilot, lambda: "PAUSED" in row(app, repo.app)[4], "the pause")
+        pause = svc.engine.state(repo.app).pause
+        assert pause.reason == "INC-5"
+        until = dt.datetime.fromisoformat(pause.until)
+        left = until - dt.datetime.now(dt.UTC)
+        assert dt.timedelta(hours=1, minutes=58) < left <= dt.timedelta(hours=2)
 
 
 def screen_lines(app: GitOpsApp) -> list[str]:
