@@ -509,24 +509,31 @@ async def test_the_palette_offers_each_action_with_its_key_and_runs_it(
         await wait_for(pilot, lambda: any("Filter (/)" in p for p in prompts()), "Filter (/)")
 
 
-async def test_read_only_refuses_s(api_client, repo: Repo, make_service) -> None:
+async def test_read_only_refuses_s_p_S_and_R(api_client, repo: Repo, make_service) -> None:
     svc = make_service(repo)
     svc.settings.read_only = True
     app = GitOpsApp(svc)
+
+    def said(text: str) -> bool:
+        return any(text in str(n.message) for n in app._notifications)
+
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: row(app, repo.app), "the app row")
-        await pilot.press("s")
-        await wait_for(
-            pilot,
-            lambda: any(
-                "read-only mode: 'sync' is disabled" in str(n.message) for n in app._notifications
-            ),
-            "the refusal",
-        )
-        assert app.screen.id != "sync-modal"
+        for key, action in (("s", "sync"), ("p", "pause"), ("S", "suspend")):
+            await pilot.press(key)
+            refusal = f"read-only mode: '{action}' is disabled"
+            await wait_for(pilot, lambda t=refusal: said(t), key)
+            assert app.screen is app.screen_stack[0]  # no modal opened
         assert "read-only" in status_line(app)
+        await history_at(pilot, app, git(repo.work, "rev-parse", "HEAD"))
+        await pilot.press("R")
+        await wait_for(pilot, lambda: said("read-only mode: revert is disabled"), "R")
+        assert app.screen.id == "history-screen"
         apps = client.AppsV1Api(api_client).list_namespaced_deployment(repo.ns)
         assert apps.items == []
+        state = svc.engine.state(repo.app)
+        assert state is None or (state.pause is None and not state.suspended)
+        assert git(repo.origin, "log", "-1", "--format=%H") == git(repo.work, "rev-parse", "HEAD")
 
 
 async def test_a_render_error_is_a_line_on_the_app_and_i_shows_it_in_full(
