@@ -106,3 +106,76 @@ async def test_e_edits_seals_pushes_and_the_controller_unseals(
     assert "API_TOKEN" in history and plaintext not in history
     records = [r for r in svc.audit.records("*") if r.action == "secret"]
     assert records and "API_TOKEN" in records[-1].message
+
+
+async def test_c_x_n_o_and_v_change_remove_rename_rescope_and_reveal(
+    api_client, repo: Repo, make_service, sealed_secrets: Running
+) -> None:
+    if sealed_secrets.proxy_error:
+        unavailable(f"no service proxy to the controller: {sealed_secrets.proxy_error}")
+    cert = open_cert(None, api=api_client)
+    values = {"A": b"alpha", "B": b"bravo", "C": b"charlie", "E": b"echo"}
+    ss = seal(values, namespace=repo.ns, name="kv", scope=Scope.STRICT, public_key=cert.public_key)
+    (repo.work / "shop" / "sealed-kv.yaml").write_bytes(ss.serialize())
+    repo.commit("shop: four sealed values")
+    changed = f"new-{uuid.uuid4().hex}"
+
+    app = GitOpsApp(make_service(repo), fetch_interval=0.5)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: secret_value(api_client, repo.ns, "kv", "E"), "sync")
+        await pilot.press("e")
+        await wait_for(pilot, lambda: app.screen.id == "secret-screen", "the editor")
+        keys = app.screen.query_one("#secret-keys", DataTable)
+
+        def table() -> dict[str, str]:
+            return {str(r[0]): str(r[1]) for r in map(keys.get_row_at, range(keys.row_count))}
+
+        def title() -> str:
+            return str(app.screen.query_one("#secret-title").render())
+
+        assert table() == dict.fromkeys("ABCE", "sealed")
+        # v on E: confirmed, then the value the controller would unseal.
+        keys.move_cursor(row=3)
+        await pilot.press("v")
+        await wait_for(pilot, lambda: app.screen.id == "reveal-confirm", "the reveal confirm")
+        await pilot.press("y")
+        await wait_for(pilot, lambda: app.screen.id == "revealed", "the value")
+        shown = str(app.screen.query_one(".dialog-body Static").render())
+        assert shown == "echo"
+        await pilot.press("y")  # Close
+        await wait_for(pilot, lambda: app.screen.id == "secret-screen", "back in the editor")
+        # c on A: a new value, typed masked.
+        keys.move_cursor(row=0)
+        await pilot.press("c")
+        await wait_for(pilot, lambda: app.screen.id == "secret-value-modal", "the value modal")
+        await pilot.press(*changed, "enter")
+        await wait_for(pilot, lambda: table()["A"] != "sealed", "A changed")
+        # x on B, n on C (to D), o: strict -> namespace-wide.
+        keys.move_cursor(row=1)
+        await pilot.press("x")
+        await wait_for(pilot, lambda: table().get("B", "").startswith("removed"), "B removed")
+        keys.move_cursor(row=2)
+        await pilot.press("n")
+        await wait_for(pilot, lambda: app.screen.id == "secret-name-modal", "the rename")
+        await pilot.press("ctrl+u", "D", "enter")
+        await wait_for(pilot, lambda: "D" in table(), "C renamed to D")
+        await pilot.press("o")
+        await wait_for(pilot, lambda: "strict → namespace-wide" in title(), "the new scope")
+        assert "(unsaved changes)" in title()
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: app.screen.id == "save-secret", "the save confirm")
+        await pilot.press("y")
+        # The controller unseals what the editor pushed.
+        await wait_for(
+            pilot,
+            lambda: secret_value(api_client, repo.ns, "kv", "A") == changed,
+            "the new Secret",
+            deadline=40,
+        )
+        assert secret_value(api_client, repo.ns, "kv", "D") == "charlie"
+        assert secret_value(api_client, repo.ns, "kv", "E") == "echo"
+        assert secret_value(api_client, repo.ns, "kv", "B") is None
+        assert secret_value(api_client, repo.ns, "kv", "C") is None
+    committed = git(repo.origin, "show", "HEAD:shop/sealed-kv.yaml")
+    assert "sealedsecrets.bitnami.com/namespace-wide" in committed
+    assert changed not in git(repo.origin, "log", "-p", "--all")
