@@ -11,6 +11,7 @@ import pytest
 from kubernetes import client
 from textual.command import CommandList, CommandPalette
 from textual.widgets import DataTable, Static
+from textual.widgets._footer import FooterKey
 from textual.widgets._toast import Toast
 
 from gitops_tui.config import Settings
@@ -198,6 +199,31 @@ async def test_an_open_diff_follows_the_cluster(api_client, repo: Repo, make_ser
         svc.resume(repo.app)  # from elsewhere (another operator, the CLI)
         await wait_for(pilot, lambda: "no differences" in shown(), "the heal on the open diff")
         assert "Deployment.apps" in shown() and replicas(api_client, repo) == 2
+
+
+async def test_the_mouse_picks_a_resource_opens_its_diff_and_runs_footer_keys(
+    repo: Repo, make_service
+) -> None:
+    repo.configure(autoSync=False)
+    app = GitOpsApp(make_service(repo))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: len(cells(app, "#resources")) == 3, "the app's objects")
+        resources = app.query_one("#resources", RowTable)
+        top = resources.content_region.y - resources.region.y  # under its border
+        third = (2, top + 3)  # the header line, then rows 0, 1, 2
+        await pilot.click(resources, offset=third)
+        await wait_for(pilot, lambda: resources.cursor_row == 2, "the third object picked")
+        await pilot.click(resources, offset=third)  # a click on the cursor row opens it
+        await wait_for(pilot, lambda: app.screen.id == "diff-screen", "its diff")
+        title = str(app.screen.query_one("#diff-title", Static).render())
+        assert "object 3/3" in title
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen.id != "diff-screen", "back")
+        sync_key = next(k for k in app.screen.query(FooterKey) if k.action == "sync")
+        await pilot.click(sync_key)
+        await wait_for(pilot, lambda: app.screen.id == "sync-modal", "the sync confirm")
+        await pilot.click("#no")
+        await wait_for(pilot, lambda: app.screen.id != "sync-modal", "cancelled")
 
 
 async def test_S_suspends_auto_sync_and_S_again_resumes_it(
