@@ -19,6 +19,7 @@ from gitops_tui.reconcile.state import object_name
 from gitops_tui.service import Service
 from gitops_tui.tui.app import DETAIL_ROWS, STALE_FETCH, GitOpsApp
 from gitops_tui.tui.screens.help import HelpScreen
+from gitops_tui.tui.screens.history import PAGE
 from gitops_tui.tui.widgets.rowtable import RowTable
 from tests.git.httpremote import GitHttpServer
 from tests.support import Repo, deployment, git
@@ -400,6 +401,39 @@ async def test_history_follows_new_commits_and_events_and_keeps_the_cursor(
             pilot, lambda: sum("⚙" in r[1] for r in texts()) > events, "the sync's event"
         )
         assert texts()[table.cursor_row][1] == first[:8]
+
+
+async def test_history_loads_older_pages_as_the_cursor_nears_the_end(
+    repo: Repo, make_service
+) -> None:
+    first = git(repo.work, "rev-parse", "HEAD")
+    for i in range(PAGE + 10):  # more than a page of commits on the app's path
+        (repo.work / "shop" / "notes.txt").write_text(f"note {i}\n")
+        git(repo.work, "add", "-A")
+        git(repo.work, "commit", "--quiet", "-m", f"shop: note {i}")
+    git(repo.work, "push", "--quiet", "origin", "main")
+    app = GitOpsApp(make_service(repo))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: row(app, repo.app), "the app row")
+        await pilot.press("h")
+        await wait_for(pilot, lambda: app.screen.id == "history-screen", "the history")
+        table = app.screen.query_one("#history", DataTable)
+
+        def shas() -> list[str]:
+            return [str(table.get_row_at(i)[1]) for i in range(table.row_count)]
+
+        await wait_for(pilot, lambda: len(shas()) >= PAGE, "the first page")
+        assert first[:8] not in shas()  # older than the first page: not read yet
+        commits = [table.get_row_at(i) for i in range(table.row_count)]
+        newest = next(r for r in commits if "⚙" not in str(r[1]))  # events are ⚙ rows
+        assert str(newest[4]) == f"shop: note {PAGE + 9}"
+        last = shas()[-1]
+        await pilot.press("end")
+        await wait_for(pilot, lambda: first[:8] in shas(), "the next page, with the first commit")
+        assert len([s for s in shas() if "⚙" not in s]) == PAGE + 10 + 1
+        assert shas()[table.cursor_row] == last  # the cursor stays on its row as pages load
+        await pilot.press("home")
+        await wait_for(pilot, lambda: table.cursor_row == 0, "home: the first row")
 
 
 async def test_R_reverts_a_commit_from_history_and_rolls_back(

@@ -69,6 +69,10 @@ class HistoryScreen(Screen[None]):
         Binding("R", "revert", "Revert commit"),
         Binding("j", "cursor_down", "Down", show=False),
         Binding("k", "cursor_up", "Up", show=False),
+        # As in the apps table: home/end go to the first/last row (the table alone would
+        # scroll sideways), and the last row loads the next page.
+        Binding("home", "first", "First", show=False, priority=True),
+        Binding("end", "last", "Last", show=False, priority=True),
     ]
 
     def __init__(self, service, app_name: str, read_only: bool = False) -> None:
@@ -311,6 +315,13 @@ class HistoryScreen(Screen[None]):
 
     def action_cursor_up(self) -> None:
         self.query_one("#history", DataTable).action_cursor_up()
+
+    def action_first(self) -> None:
+        self.query_one("#history", DataTable).move_cursor(row=0)
+
+    def action_last(self) -> None:
+        table = self.query_one("#history", DataTable)
+        table.move_cursor(row=table.row_count - 1)
 
     def action_back(self) -> None:
         self.dismiss(None)
