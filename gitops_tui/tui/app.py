@@ -128,7 +128,9 @@ class GitOpsApp(App):
 
     def on_mount(self) -> None:
         self.query_one("#filter", Input).display = False
-        self.query_one("#apps", RowTable).focus()
+        apps = self.query_one("#apps", RowTable)
+        apps.mark_sorted("NAME")  # the order before any other is asked for
+        apps.focus()
         self.start_backend()
 
     # ---- the backend, on worker threads --------------------------------------------
@@ -473,6 +475,7 @@ class GitOpsApp(App):
         # The same column again flips the order.
         self.sort_reverse = not self.sort_reverse if self.sort_column == column else False
         self.sort_column = column
+        self.query_one("#apps", RowTable).mark_sorted(column, self.sort_reverse)
         self._fill_apps()
 
     def action_sort(self) -> None:

@@ -177,12 +177,17 @@ async def test_columns_sort_by_key_and_by_a_click_on_their_header(fleet: Service
     async with app.run_test(size=(132, 30)) as pilot:
         await until(pilot, lambda: len(cells(app)) == len(APP_NAMES), "every app")
         assert [r[0] for r in cells(app)] == sorted(APP_NAMES)
+        header = lambda: str(app.screen._compositor.render_strips()[1].text)  # noqa: E731
+        await until(pilot, lambda: "NAME ▲" in header(), "the order shown on NAME")
         await pilot.press("o")  # NAME -> DESTINATION
         await until(pilot, lambda: cells(app)[0][0] == "platform", "sorted by destination")
         destinations = [r[1] for r in cells(app)]
         assert destinations == sorted(destinations) and destinations[0] == "default"
-        header = app.query_one("#apps", RowTable)
-        x = str(app.screen._compositor.render_strips()[1].text).index("DESTINATION")
+        await until(pilot, lambda: "DESTINATION ▲" in header(), "the mark moved")
+        assert "NAME ▲" not in header()
+        table = app.query_one("#apps", RowTable)
+        x = header().index("DESTINATION")
         await pilot.click(RowTable, offset=(x + 1, 0))  # the same column again: reversed
         await until(pilot, lambda: cells(app)[-1][0] == "platform", "the order reversed")
-        assert header.row_keys == [r[0] for r in cells(app)]
+        await until(pilot, lambda: "DESTINATION ▼" in header(), "the mark turned")
+        assert table.row_keys == [r[0] for r in cells(app)]

@@ -123,7 +123,8 @@ class RowTable(ScrollView, can_focus=True):
         flex = {flex: FLEX_MIN} if isinstance(flex, str) else dict(flex or {})
         self._flex = [(self.column_names.index(c), least) for c, least in flex.items()]
         self._optional = [self.column_names.index(c) for c in optional]
-        self._natural = [cell_len(c) for c in self.column_names]  # the widest value
+        self._headers = list(self.column_names)  # as shown: a name and its sort mark
+        self._natural = [cell_len(c) for c in self._headers]  # the widest value
         self._widths = list(self._natural)  # as drawn; 0 for a column left out
         self._widths_version = 0
         self._lines: dict[str, tuple[tuple, Strip]] = {}  # row key -> (look, line)
@@ -154,11 +155,27 @@ class RowTable(ScrollView, can_focus=True):
         i = self.column_names.index(name)
         return [self._cells[key][i] for key in self._keys]
 
+    def mark_sorted(self, column: str | None, reverse: bool = False) -> None:
+        """Show which column the rows are sorted by, and which way (▲ up, ▼ down)."""
+        headers = [
+            f"{name} {'▼' if reverse else '▲'}" if name == column else name
+            for name in self.column_names
+        ]
+        if headers == self._headers:
+            return
+        self._headers = headers
+        for i, header in enumerate(headers):
+            self._natural[i] = max(self._natural[i], cell_len(header))
+        self._fit()
+        self._widths_version += 1  # every line moves with a wider column
+        self._resized()
+        self.refresh()
+
     # ---- changing rows ----------------------------------------------------------------
     def clear(self) -> None:
         self._keys, self._index, self._cells, self._version = [], {}, {}, {}
         self._lines.clear()
-        self._natural = [cell_len(c) for c in self.column_names]
+        self._natural = [cell_len(c) for c in self._headers]
         self._fit()
         self._widths_version += 1
         self._cursor = 0
@@ -171,7 +188,7 @@ class RowTable(ScrollView, can_focus=True):
         current = self._keys[self._cursor] if self._keys else None
         old, old_keys, old_widths = self._cells, self._keys, self._widths_version
         self._keys, self._index, self._cells = [], {}, {}
-        widths = [cell_len(c) for c in self.column_names]
+        widths = [cell_len(c) for c in self._headers]
         changed: list[int] = []
         for key, cells in rows:
             cells = self._checked(key, tuple(cells))
@@ -387,7 +404,7 @@ class RowTable(ScrollView, can_focus=True):
         scroll_x, scroll_y = round(self.scroll_x), round(self.scroll_y)
         base = self._look("base")
         if y < self.header_height:
-            line = self._line(None, self.column_names, self._look("header"))
+            line = self._line(None, self._headers, self._look("header"))
         else:
             index = y - self.header_height + scroll_y
             if index >= len(self._keys):
