@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from rich.cells import cell_len
-from textual import on, work
+from textual import on
 from textual.app import App, ComposeResult, SystemCommand
 from textual.message import Message
 from textual.widgets import Footer, Input, Static
@@ -31,7 +31,7 @@ from gitops_tui.tui.screens.help import HelpScreen
 from gitops_tui.tui.screens.history import HistoryScreen
 from gitops_tui.tui.screens.modals import Confirm, PauseModal
 from gitops_tui.tui.screens.secret import SecretScreen, pick
-from gitops_tui.tui.threads import background_priority, ui_call
+from gitops_tui.tui.threads import ReportsWorkerErrors, background_priority, ui_call, worker
 from gitops_tui.tui.widgets.rowtable import FLEX_MIN, RowTable
 
 APP_COLUMNS = ("NAME", "DESTINATION", "SYNC", "HEALTH", "SELF-HEAL", "REVISION", "LAST SYNC")
@@ -66,7 +66,7 @@ class Row:
     subject: str
 
 
-class GitOpsApp(App):
+class GitOpsApp(ReportsWorkerErrors, App):
     CSS_PATH = "app.tcss"
     TITLE = "gitops-tui"
     BINDINGS = bindings("apps")
@@ -134,7 +134,7 @@ class GitOpsApp(App):
         self.start_backend()
 
     # ---- the backend, on worker threads --------------------------------------------
-    @work(thread=True, exclusive=True, group="backend")
+    @worker("backend", exclusive=True)
     def start_backend(self) -> None:
         from gitops_tui.reconcile.daemon import Poller
 
@@ -231,7 +231,7 @@ class GitOpsApp(App):
         except Exception:
             return ""
 
-    @work(thread=True, group="views")
+    @worker("views")
     def refresh_views(self, names: list[str]) -> None:
         background_priority()
         try:
@@ -522,7 +522,7 @@ class GitOpsApp(App):
             Confirm(f"Sync {v.app.name}?", "\n".join(lines), "Sync", id="sync-modal"), done
         )
 
-    @work(thread=True, group="actions")
+    @worker("actions")
     def do_sync(self, name: str) -> None:
         engine = self.service.engine
         try:
@@ -557,7 +557,7 @@ class GitOpsApp(App):
 
         self.push_screen(PauseModal(name), done)
 
-    @work(thread=True, group="actions")
+    @worker("actions")
     def do_pause(self, name: str, reason: str, duration: str) -> None:
         from gitops_tui.cli import parse_duration
 
@@ -568,7 +568,7 @@ class GitOpsApp(App):
             return
         self.ui_call(self.notify, f"{name}: selfHeal paused for {duration}")
 
-    @work(thread=True, group="actions")
+    @worker("actions")
     def do_resume(self, name: str) -> None:
         try:
             self.service.resume(name)
@@ -582,7 +582,7 @@ class GitOpsApp(App):
         if row is not None:
             self.do_suspend(row.view.app.name, not row.view.state.suspended)
 
-    @work(thread=True, group="actions")
+    @worker("actions")
     def do_suspend(self, name: str, suspended: bool) -> None:
         engine = self.service.engine
         if engine is None:
@@ -645,7 +645,7 @@ class GitOpsApp(App):
                 highlighted = (ref.kind, ref.name)
         self.open_secret(name, highlighted)
 
-    @work(thread=True, group="actions")
+    @worker("actions")
     def open_secret(self, name: str, highlighted: tuple[str, str] | None) -> None:
         try:
             files = self.service.sealed_secrets(self.service.app(name))

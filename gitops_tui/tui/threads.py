@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 import sys
 
+from textual import work
 from textual.app import App
+from textual.worker import Worker, WorkerState
 
 BACKGROUND_NICE = 10  # added to a background thread's nice value (0..19)
 
@@ -32,3 +34,25 @@ def ui_call(app: App, fn, *args, **kwargs):
         return app.call_from_thread(fn, *args, **kwargs)
     except RuntimeError:
         return None  # the event loop closed while we waited
+
+
+def worker(group: str, exclusive: bool = False):
+    """A thread worker whose unexpected error is reported, not fatal: Textual's default
+    closes the whole UI with a traceback. The node that runs it takes ReportsWorkerErrors
+    (expected failures are GitOpsErrors, handled inside the worker)."""
+    return work(thread=True, group=group, exclusive=exclusive, exit_on_error=False)
+
+
+class ReportsWorkerErrors:
+    """For an App or Screen: its workers' unforeseen errors become a notification.
+    (A worker's state message goes to the node that started it and does not bubble.)"""
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state is WorkerState.ERROR:
+            error = event.worker.error
+            self.app.notify(  # type: ignore[attr-defined]
+                f"unexpected error in {event.worker.group or 'a worker'}: "
+                f"{type(error).__name__}: {error} (the UI carries on; please report it)",
+                severity="error",
+                timeout=20,
+            )

@@ -569,6 +569,39 @@ async def test_the_palette_offers_each_action_with_its_key_and_runs_it(
         await wait_for(pilot, lambda: any("Filter (/)" in p for p in prompts()), "Filter (/)")
 
 
+async def test_an_unforeseen_error_in_a_worker_is_a_notification_not_the_end(
+    repo: Repo, make_service, monkeypatch
+) -> None:
+    # A stand-in for a bug: the service raises something no worker expects.
+    first = git(repo.work, "rev-parse", "HEAD")
+    repo.configure(autoSync=False)
+    svc = make_service(repo)
+    app = GitOpsApp(svc, fetch_interval=3600)
+
+    def said(text: str) -> bool:
+        return any(text in str(n.message) for n in app._notifications)
+
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: row(app, repo.app), "the app row")
+        await wait_for(pilot, lambda: svc.engine.is_leader, "leadership")
+        monkeypatch.setattr(svc, "sync", lambda name: {}["no such key"])
+        await pilot.press("s")
+        await wait_for(pilot, lambda: app.screen.id == "sync-modal", "the sync confirm")
+        await pilot.press("y")
+        await wait_for(pilot, lambda: said("unexpected error in actions: KeyError"), "the note")
+        # In a screen's worker too (the history's patch).
+        monkeypatch.setattr(svc, "patch", lambda app_, sha: 1 / 0)
+        await history_at(pilot, app, first)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: said("unexpected error in patch: ZeroDivisionError"), "2nd")
+        assert app.is_running and app.screen.id == "history-screen"
+        monkeypatch.undo()
+        await pilot.press("escape", "s")  # and the UI still works
+        await wait_for(pilot, lambda: app.screen.id == "sync-modal", "the sync confirm again")
+        await pilot.press("y")
+        await wait_for(pilot, lambda: "Synced" in row(app, repo.app)[2], "Synced")
+
+
 async def test_read_only_refuses_s_p_S_and_R(api_client, repo: Repo, make_service) -> None:
     svc = make_service(repo)
     svc.settings.read_only = True

@@ -7,7 +7,6 @@ import os
 
 from rich.syntax import Syntax
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -16,7 +15,7 @@ from textual.widgets import DataTable, Footer, Static
 
 from gitops_tui.errors import GitOpsError
 from gitops_tui.tui.screens.modals import Confirm
-from gitops_tui.tui.threads import ui_call
+from gitops_tui.tui.threads import ReportsWorkerErrors, ui_call, worker
 
 PAGE = 50
 FOLLOW_EVERY = 1.0  # seconds between looks for a new HEAD or audit record
@@ -62,7 +61,7 @@ class PatchScreen(Screen[None]):
         self.dismiss(None)
 
 
-class HistoryScreen(Screen[None]):
+class HistoryScreen(ReportsWorkerErrors, Screen[None]):
     BINDINGS = [
         Binding("escape", "back", "Back"),
         Binding("enter", "open", "Patch"),
@@ -112,7 +111,7 @@ class HistoryScreen(Screen[None]):
             audit = None
         return self.service.head().sha, audit
 
-    @work(thread=True, group="history-follow", exclusive=True)
+    @worker("history-follow", exclusive=True)
     def follow(self) -> None:
         try:
             signature = self._signature()
@@ -121,7 +120,7 @@ class HistoryScreen(Screen[None]):
         if self._seen is not None and signature != self._seen:
             ui_call(self.app, self.load_page, True)  # workers start on the event loop
 
-    @work(thread=True, group="history")
+    @worker("history")
     def load_page(self, again: bool = False) -> None:
         """The next page of commits; again: the pages loaded so far, afresh."""
         if self._fetching or (self.exhausted and not again):
@@ -227,7 +226,7 @@ class HistoryScreen(Screen[None]):
         if commit is not None:
             self.open_patch(commit)
 
-    @work(thread=True, group="patch")
+    @worker("patch")
     def open_patch(self, commit) -> None:
         try:
             patch = self.service.patch(self.service.app(self.app_name), commit.sha)
@@ -250,7 +249,7 @@ class HistoryScreen(Screen[None]):
         self.app.notify(f"computing what reverting {commit.short} would change…")
         self.preview_revert(commit)
 
-    @work(thread=True, group="revert")
+    @worker("revert")
     def preview_revert(self, commit) -> None:
         try:
             touched = self.service.apps_touched(commit.sha)
@@ -295,7 +294,7 @@ class HistoryScreen(Screen[None]):
             done,
         )
 
-    @work(thread=True, group="revert")
+    @worker("revert")
     def do_revert(self, commit) -> None:
         try:
             new = self.service.revert(commit.sha)

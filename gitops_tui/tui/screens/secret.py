@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -22,7 +21,7 @@ from gitops_tui.errors import GitOpsError
 from gitops_tui.secrets.crypto import Scope
 from gitops_tui.secrets.edit import SecretEdit, SecretFile
 from gitops_tui.tui.screens.modals import Confirm
-from gitops_tui.tui.threads import ui_call
+from gitops_tui.tui.threads import ReportsWorkerErrors, ui_call, worker
 
 STATE_STYLE = {"sealed": "dim", "changed": "yellow", "new": "green", "removed": "red"}
 
@@ -116,7 +115,7 @@ class NameModal(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-class SecretScreen(Screen[None]):
+class SecretScreen(ReportsWorkerErrors, Screen[None]):
     BINDINGS = [
         Binding("a", "add", "Add key"),
         Binding("c", "change", "Change value"),
@@ -263,7 +262,7 @@ class SecretScreen(Screen[None]):
             done,
         )
 
-    @work(thread=True, group="secret")
+    @worker("secret")
     def do_reveal(self, key: str) -> None:
         try:
             value = self.service.reveal(self.edit, key)
@@ -295,7 +294,7 @@ class SecretScreen(Screen[None]):
 
         self.app.push_screen(Confirm("Seal and push?", body, "Seal & push", id="save-secret"), done)
 
-    @work(thread=True, group="secret")
+    @worker("secret")
     def do_save(self) -> None:
         try:
             sha = self.service.save_secret(self.edit)
