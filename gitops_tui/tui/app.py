@@ -697,7 +697,11 @@ class GitOpsApp(ReportsWorkerErrors, App):
     def get_system_commands(self, screen):
         yield from super().get_system_commands(screen)
         for k in KEYS:
-            if k.where == "apps" and k.action not in ("cursor_down", "cursor_up", "quit"):
+            if (
+                k.places == ("apps",)
+                and not k.widget
+                and k.action not in ("cursor_down", "cursor_up", "quit")
+            ):
                 yield SystemCommand(
                     # Parentheses: the palette reads its titles as markup, "[/]" broke it.
                     f"{k.description} ({label(k.key)})",

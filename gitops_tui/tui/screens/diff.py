@@ -7,12 +7,12 @@ from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from gitops_tui.tui.format import local_hhmm, sync_text
+from gitops_tui.tui.keys import bindings
 
 
 def side_by_side(unified: str) -> Table:
@@ -84,12 +84,7 @@ def render_diff(d, split: bool):
 
 
 class DiffScreen(Screen[None]):
-    BINDINGS = [
-        Binding("escape", "back", "Back"),
-        Binding("v", "toggle_view", "Unified/side-by-side"),
-        Binding("n", "next", "Next object"),
-        Binding("N", "previous", "Previous object"),
-    ]
+    BINDINGS = bindings("diff")
 
     def __init__(self, app_name: str, diffs: list, index: int = 0) -> None:
         super().__init__(id="diff-screen")

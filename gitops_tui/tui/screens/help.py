@@ -20,7 +20,8 @@ class HelpScreen(ModalScreen[None]):
             table = DataTable(id="help-keys", cursor_type="row")
             table.add_columns("KEY", "ACTION", "WHERE", "CHANGES THE CLUSTER/REPO")
             for k in KEYS:
-                table.add_row(label(k.key), k.description, k.where, "yes" if k.mutating else "")
+                where = ", ".join(k.places)
+                table.add_row(label(k.key), k.description, where, "yes" if k.mutating else "")
             yield table
 
     def action_dismiss(self) -> None:

@@ -14,6 +14,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from gitops_tui.errors import GitOpsError
+from gitops_tui.tui.keys import bindings
 from gitops_tui.tui.screens.modals import Confirm
 from gitops_tui.tui.threads import ReportsWorkerErrors, ui_call, worker
 
@@ -62,17 +63,7 @@ class PatchScreen(Screen[None]):
 
 
 class HistoryScreen(ReportsWorkerErrors, Screen[None]):
-    BINDINGS = [
-        Binding("escape", "back", "Back"),
-        Binding("enter", "open", "Patch"),
-        Binding("R", "revert", "Revert commit"),
-        Binding("j", "cursor_down", "Down", show=False),
-        Binding("k", "cursor_up", "Up", show=False),
-        # As in the apps table: home/end go to the first/last row (the table alone would
-        # scroll sideways), and the last row loads the next page.
-        Binding("home", "first", "First", show=False, priority=True),
-        Binding("end", "last", "Last", show=False, priority=True),
-    ]
+    BINDINGS = bindings("history")
 
     def __init__(self, service, app_name: str, read_only: bool = False) -> None:
         super().__init__(id="history-screen")

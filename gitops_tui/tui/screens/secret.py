@@ -20,6 +20,7 @@ from textual.widgets import Button, DataTable, Footer, Input, Label, Static
 from gitops_tui.errors import GitOpsError
 from gitops_tui.secrets.crypto import Scope
 from gitops_tui.secrets.edit import SecretEdit, SecretFile
+from gitops_tui.tui.keys import bindings
 from gitops_tui.tui.screens.modals import Confirm
 from gitops_tui.tui.threads import ReportsWorkerErrors, ui_call, worker
 
@@ -116,16 +117,7 @@ class NameModal(ModalScreen[str | None]):
 
 
 class SecretScreen(ReportsWorkerErrors, Screen[None]):
-    BINDINGS = [
-        Binding("a", "add", "Add key"),
-        Binding("c", "change", "Change value"),
-        Binding("x", "remove", "Remove key"),
-        Binding("n", "rename", "Rename"),
-        Binding("o", "scope", "Scope"),
-        Binding("v", "reveal", "Reveal"),
-        Binding("ctrl+s", "save", "Seal & push"),
-        Binding("escape", "back", "Back"),
-    ]
+    BINDINGS = bindings("secret")
 
     def __init__(self, service, edit: SecretEdit, read_only: bool = False) -> None:
         super().__init__(id="secret-screen")
