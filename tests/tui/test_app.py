@@ -83,6 +83,14 @@ async def synced_app(pilot, app: GitOpsApp, repo: Repo) -> None:
     await wait_for(pilot, lambda: "Synced" in row(app, repo.app)[2], "Synced in the table")
 
 
+async def pause_with_p(pilot, app: GitOpsApp, repo: Repo, reason: str) -> None:
+    """p, a reason, the default duration (30m): PAUSED in the table."""
+    await pilot.press("p")
+    await wait_for(pilot, lambda: app.screen.id == "pause-modal", "the pause modal")
+    await pilot.press(*reason, "enter", "enter")  # the reason, then the duration
+    await wait_for(pilot, lambda: "PAUSED" in row(app, repo.app)[4], "PAUSED in the table")
+
+
 async def test_apps_table_fills_and_s_syncs(api_client, repo: Repo, make_service) -> None:
     repo.configure(autoSync=False)  # the operator syncs by hand here
     app = GitOpsApp(make_service(repo))
@@ -121,11 +129,7 @@ async def test_p_pauses_keeps_drift_and_p_again_resumes_and_heals(
     async with app.run_test(size=SIZE) as pilot:
         await synced_app(pilot, app, repo)
         await wait_for(pilot, lambda: svc.engine.is_leader, "leadership")
-        await pilot.press("p")
-        await wait_for(pilot, lambda: app.screen.id == "pause-modal", "the pause modal")
-        await pilot.press(*"INC-42", "enter")  # reason, then the duration (30m default)
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: "PAUSED" in row(app, repo.app)[4], "PAUSED in the table")
+        await pause_with_p(pilot, app, repo, "INC-42")
         assert "by " in row(app, repo.app)[4]
         # The cluster's state object says paused, with the reason, for every reader.
         cm = client.CoreV1Api(api_client).read_namespaced_config_map(
@@ -180,10 +184,7 @@ async def test_an_open_diff_follows_the_cluster(api_client, repo: Repo, make_ser
     async with app.run_test(size=SIZE) as pilot:
         await synced_app(pilot, app, repo)
         await wait_for(pilot, lambda: svc.engine.is_leader, "leadership")
-        await pilot.press("p")
-        await wait_for(pilot, lambda: app.screen.id == "pause-modal", "the pause modal")
-        await pilot.press(*"INC-9", "enter", "enter")
-        await wait_for(pilot, lambda: "PAUSED" in row(app, repo.app)[4], "the pause")
+        await pause_with_p(pilot, app, repo, "INC-9")
         scale(api_client, repo, 5)
         await wait_for(pilot, lambda: "OutOfSync" in row(app, repo.app)[2], "the drift")
         await pilot.press("d")
@@ -289,10 +290,7 @@ async def test_80x24_keeps_name_sync_health_and_the_pause_on_screen(
     app = GitOpsApp(svc)
     async with app.run_test(size=(80, 24)) as pilot:
         await synced_app(pilot, app, repo)
-        await pilot.press("p")
-        await wait_for(pilot, lambda: app.screen.id == "pause-modal", "the pause modal")
-        await pilot.press(*"INC-42", "enter", "enter")
-        await wait_for(pilot, lambda: "PAUSED" in row(app, repo.app)[4], "PAUSED in the table")
+        await pause_with_p(pilot, app, repo, "INC-42")
         table = app.query_one("#apps", RowTable)
         await wait_for(pilot, lambda: "SELF-HEAL" in screen_lines(app)[1], "the header")
         header = screen_lines(app)[1]
@@ -474,9 +472,7 @@ async def test_text_from_git_and_operators_shows_as_written(
     async with app.run_test(size=SIZE) as pilot:
         await synced_app(pilot, app, repo)
         await wait_for(pilot, lambda: "web 2.0 [skip ci] [/b]" in status_line(app), "the subject")
-        await pilot.press("p")
-        await wait_for(pilot, lambda: app.screen.id == "pause-modal", "the pause modal")
-        await pilot.press(*"[/i] INC-7 [red]", "enter", "enter")
+        await pause_with_p(pilot, app, repo, "[/i] INC-7 [red]")
         detail = lambda: str(app.query_one("#app-detail", Static).render())  # noqa: E731
         await wait_for(pilot, lambda: "[/i] INC-7 [red]" in detail(), "the reason as typed")
         history_row = await revert_modal(pilot, app, bump)
