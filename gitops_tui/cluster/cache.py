@@ -50,6 +50,7 @@ class _Informer:
         self.synced = threading.Event()
         self.failed = threading.Event()  # the last list or watch attempt failed
         self.error: str | None = None
+        self.failing_since: float | None = None  # time.monotonic() of the first failure
         self._rv = ""
         self._stop = threading.Event()
         self._resp = None
@@ -117,7 +118,7 @@ class _Informer:
         self.objects = fresh
         self._index()
         self._rv = doc["metadata"]["resourceVersion"]
-        self.error = None
+        self._recovered()
         # Synthesize the events a relist implies, so handlers never miss a change.
         for key, obj in fresh.items():
             before = old.get(key)
@@ -152,6 +153,7 @@ class _Informer:
             raise client.ApiException(status=rest.status, reason=rest.reason, body=body)
         resp = rest.response  # the raw urllib3 response, streamed line by line
         self.cache.stats.watches += 1
+        self._recovered()  # watching again, from the last version seen: nothing missed
         self._resp = resp
         try:
             for line in iter_resp_lines(resp):
@@ -207,9 +209,30 @@ class _Informer:
                 delay = min(delay * 2, RETRY_MAX)
 
     def _failed(self, message: str) -> None:
-        self.error = message
+        self.error = _short(message)
+        if self.failing_since is None:
+            self.failing_since = time.monotonic()
         self.failed.set()
         log.debug("watch %s: %s", self.res.plural, message)
+
+    def _recovered(self) -> None:
+        self.error, self.failing_since = None, None
+        self.failed.clear()
+
+
+# What a connection error comes down to; urllib3's own text runs to several lines.
+_CAUSES = {
+    "Connection refused": "connection refused",
+    "Connection reset": "connection reset",
+    "Response ended prematurely": "connection dropped",
+    "timed out": "timed out",
+    "Name or service not known": "host not found",
+}
+
+
+def _short(message: str) -> str:
+    cause = next((short for text, short in _CAUSES.items() if text in message), None)
+    return cause or message.splitlines()[0][:200]
 
 
 class WatchError(GitOpsError):
@@ -297,6 +320,11 @@ class LiveCache:
             for i in self._informers.values()
             if i.error
         }
+
+    def failing_for(self) -> float:
+        """Seconds since the longest-failing watch last worked (0: every watch works)."""
+        since = [i.failing_since for i in self._informers.values() if i.failing_since]
+        return time.monotonic() - min(since) if since else 0.0
 
     def close(self) -> None:
         for informer in list(self._informers.values()):

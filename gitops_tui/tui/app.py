@@ -98,6 +98,8 @@ class GitOpsApp(ReportsWorkerErrors, App):
         self._paint_due = False
         self._detail_text: str | None = None
         self._status_text: str | None = None
+        self._cluster_text = ""  # the connected cluster, without the watch marker
+        self._cluster_shown: str | None = None
         self._resources_due = 0.0
         self._resources_timer = False
         # The app whose resources the pane lists, and their diffs in row order: what
@@ -145,10 +147,10 @@ class GitOpsApp(ReportsWorkerErrors, App):
         while not self._stopping.is_set():
             try:
                 info = self.service.cluster()
-                self.ui_call(
-                    self._set_cluster,
-                    f"cluster: {info.context}  {info.server}  Kubernetes {info.version}",
+                self._cluster_text = (
+                    f"cluster: {info.context}  {info.server}  Kubernetes {info.version}"
                 )
+                self.ui_call(self._set_cluster, self._cluster_text)
                 engine = self.service.start_engine(
                     elect=not self.read_only, on_change=self._changed_from_thread
                 )
@@ -278,7 +280,21 @@ class GitOpsApp(ReportsWorkerErrors, App):
     # ---- painting (event loop only) ----------------------------------------------------
     # One-line widgets: a new text never changes the layout, so skip the relayout.
     def _set_cluster(self, text: str) -> None:
-        self.query_one("#cluster", Static).update(text, layout=False)
+        if text != self._cluster_shown:
+            self._cluster_shown = text
+            self.query_one("#cluster", Static).update(text, layout=False)
+
+    def _watch_text(self) -> str:
+        """The live view is only as fresh as its watches: say when they fail."""
+        engine = self.service.engine
+        errors = engine.cache.errors() if engine else {}
+        if not errors:
+            return ""
+        kinds = f"{len(errors)} kinds" if len(errors) > 1 else next(iter(errors))
+        return (
+            f"  │ ✘ watch of {kinds} failing for {engine.cache.failing_for():.0f}s: "
+            f"{next(iter(errors.values()))} (view may be stale)"
+        )
 
     def _set_status(self, text: str) -> None:
         if text != self._status_text:  # most repaints leave it as it was: no redraw then
@@ -298,6 +314,8 @@ class GitOpsApp(ReportsWorkerErrors, App):
             role += f" (leader: {engine.leader.info.holder.split(' ')[0]})"
         if self.read_only:
             role = "read-only"
+        if self._cluster_text:
+            self._set_cluster(self._cluster_text + self._watch_text())
         # What goes stale or wrong first; the repository's path, which can be long, last.
         self._set_status(
             f"reconciler: {role}{self._discovery_text()}{self._fetch_text()}"

@@ -691,6 +691,30 @@ async def test_the_ui_waits_for_an_api_server_that_is_down_and_connects(
             local_cluster.start_apiserver()
 
 
+async def test_an_api_server_lost_mid_session_is_a_stale_marker_until_it_is_back(
+    local_cluster, repo: Repo, make_service
+) -> None:
+    app = GitOpsApp(make_service(repo))
+    cluster = lambda: str(app.query_one("#cluster", Static).render())  # noqa: E731
+    async with app.run_test(size=SIZE) as pilot:
+        await synced_app(pilot, app, repo)
+        assert "failing" not in cluster()
+        local_cluster.stop_apiserver()
+        try:
+            await wait_for(pilot, lambda: "(view may be stale)" in cluster(), "the marker")
+            assert "✘ watch of" in cluster()
+            # The open watches drop first; the retries then find nobody listening.
+            await wait_for(pilot, lambda: "connection refused" in cluster(), "the cause")
+            assert "Kubernetes v1.36.3" in cluster()  # still says which cluster it was
+            await pilot.press("d")  # the last known state stays open to read
+            await wait_for(pilot, lambda: app.screen.id == "diff-screen", "the diff")
+            await pilot.press("escape")
+        finally:
+            local_cluster.start_apiserver()
+        await wait_for(pilot, lambda: "failing" not in cluster(), "the marker gone", 40)
+        assert row(app, repo.app) and "Synced" in row(app, repo.app)[2]
+
+
 async def test_a_hanging_fetch_is_a_stale_marker_and_keys_still_work(
     repo: Repo, kubeconfig, tmp_path, monkeypatch
 ) -> None:
