@@ -10,7 +10,7 @@ from gitops_tui.tui.app import GitOpsApp
 from gitops_tui.tui.keys import KEYS
 from gitops_tui.tui.screens.diff import DiffScreen
 from gitops_tui.tui.screens.help import HelpScreen
-from gitops_tui.tui.screens.history import HistoryScreen
+from gitops_tui.tui.screens.history import HistoryScreen, PatchScreen
 from gitops_tui.tui.screens.secret import SecretScreen
 from gitops_tui.tui.widgets.rowtable import RowTable
 
@@ -30,6 +30,7 @@ def keys_of(bindings: list) -> set[str]:
         (RowTable, "apps"),
         (HistoryScreen, "history"),
         (DiffScreen, "diff"),
+        (PatchScreen, "patch"),
         (SecretScreen, "secret"),
     ],
 )

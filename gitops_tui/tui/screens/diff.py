@@ -127,6 +127,12 @@ class DiffScreen(Screen[None]):
         if (diffs[self.index] if diffs else None, len(diffs)) != before:
             self._show()
 
+    def action_cursor_down(self) -> None:
+        self.query_one("#diff-body", VerticalScroll).scroll_down(animate=False)
+
+    def action_cursor_up(self) -> None:
+        self.query_one("#diff-body", VerticalScroll).scroll_up(animate=False)
+
     def action_toggle_view(self) -> None:
         self.split = not self.split
         self._show()

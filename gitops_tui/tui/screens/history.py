@@ -8,7 +8,6 @@ import os
 from rich.syntax import Syntax
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
@@ -44,7 +43,7 @@ def _key(row: tuple) -> tuple:
 
 
 class PatchScreen(Screen[None]):
-    BINDINGS = [Binding("escape", "back", "Back")]
+    BINDINGS = bindings("patch")
 
     def __init__(self, title: str, patch: str) -> None:
         super().__init__(id="patch-screen")
@@ -57,6 +56,12 @@ class PatchScreen(Screen[None]):
                 Syntax(self.patch or "(no change in this app's paths)", "diff", theme="ansi_dark")
             )
         yield Footer()
+
+    def action_cursor_down(self) -> None:
+        self.query_one(VerticalScroll).scroll_down(animate=False)
+
+    def action_cursor_up(self) -> None:
+        self.query_one(VerticalScroll).scroll_up(animate=False)
 
     def action_back(self) -> None:
         self.dismiss(None)
