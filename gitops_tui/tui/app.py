@@ -18,6 +18,7 @@ from rich.cells import cell_len
 from textual import on
 from textual.app import App, ComposeResult, SystemCommand
 from textual.message import Message
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Input, Static
 
 from gitops_tui.errors import GitOpsError
@@ -43,6 +44,10 @@ STALE_FETCH = 5.0  # seconds a fetch may take before the status bar says so
 # bar still say them), so name, sync, health and selfHeal stay without scrolling.
 APP_OPTIONAL = ("DESTINATION", "REVISION", "LAST SYNC")
 PAUSED_MIN = cell_len("⏸ PAUSED until 14:05") + 1  # the pause's end stays readable
+# The main screen's actions; those that open a screen of their own (or act on the
+# main screen's widgets) run there only.
+APP_ACTIONS = {k.action for k in KEYS if "apps" in k.places and not k.widget} - {"back"}
+MAIN_SCREEN_ONLY = {"diff", "history", "details", "edit_secret", "filter", "sort", "revert"}
 RES_COLUMNS = ("KIND", "NAMESPACE", "NAME", "SYNC", "HEALTH")
 RES_NAME_MIN = 30
 # The resources pane follows the cursor once it rests this long: while a key repeats,
@@ -712,6 +717,19 @@ class GitOpsApp(ReportsWorkerErrors, App):
         if isinstance(self.focused, RowTable):
             self.focused.action_cursor_up()
 
+    def _allowed(self, action: str, screen: Screen) -> bool:
+        """The app's keys work on every screen (s or p from a diff), but not under a
+        dialog, and those that open a screen only from the main one: pressing d on a
+        diff (or s on the sync dialog) opened a second one and closed the UI."""
+        if action not in APP_ACTIONS:
+            return True
+        if isinstance(screen, ModalScreen):
+            return False
+        return action not in MAIN_SCREEN_ONLY or screen is self.screen_stack[0]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return self._allowed(action, self.screen)
+
     def get_system_commands(self, screen):
         yield from super().get_system_commands(screen)
         for k in KEYS:
@@ -719,6 +737,7 @@ class GitOpsApp(ReportsWorkerErrors, App):
                 k.places == ("apps",)
                 and not k.widget
                 and k.action not in ("cursor_down", "cursor_up", "quit")
+                and self._allowed(k.action, screen)
             ):
                 yield SystemCommand(
                     # Parentheses: the palette reads its titles as markup, "[/]" broke it.

@@ -186,6 +186,34 @@ async def test_d_n_N_v_and_enter_on_a_resource_walk_the_diffs_and_q_quits(
         await wait_for(pilot, lambda: not app.is_running, "the app to quit")
 
 
+async def test_keys_that_open_a_screen_do_not_stack_it_twice(repo: Repo, make_service) -> None:
+    repo.configure(autoSync=False)
+    app = GitOpsApp(make_service(repo))
+
+    def count(screen_id: str) -> int:
+        return sum(s.id == screen_id for s in app.screen_stack)
+
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: len(cells(app, "#resources")) == 3, "the app's objects")
+        await pilot.press("d")
+        await wait_for(pilot, lambda: app.screen.id == "diff-screen", "the diff")
+        await pilot.press("d", "h", "i", "e", "slash", "o")  # the main screen's, not here
+        await pilot.press("s")  # the app's sync works from a diff too
+        await wait_for(pilot, lambda: app.screen.id == "sync-modal", "the sync confirm")
+        await pilot.press("s", "p", "S", "d", "question_mark")  # nothing under a dialog
+        await pilot.press("n")
+        await wait_for(pilot, lambda: app.screen.id == "diff-screen", "back on the diff")
+        assert app.is_running and count("diff-screen") == 1 and len(app.screen_stack) == 2
+        await pilot.press("escape", "h")
+        await wait_for(pilot, lambda: app.screen.id == "history-screen", "the history")
+        await pilot.press("h", "d")
+        await pilot.press("p")
+        await wait_for(pilot, lambda: app.screen.id == "pause-modal", "the pause modal")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen.id == "history-screen", "back in history")
+        assert app.is_running and count("history-screen") == 1 and len(app.screen_stack) == 2
+
+
 async def test_an_open_diff_follows_the_cluster(api_client, repo: Repo, make_service) -> None:
     svc = make_service(repo)
     app = GitOpsApp(svc)
