@@ -32,7 +32,13 @@ from gitops_tui.tui.screens.help import HelpScreen
 from gitops_tui.tui.screens.history import HistoryScreen
 from gitops_tui.tui.screens.modals import Confirm, PauseModal
 from gitops_tui.tui.screens.secret import SecretScreen, pick
-from gitops_tui.tui.threads import ReportsWorkerErrors, background_priority, ui_call, worker
+from gitops_tui.tui.threads import (
+    ReportsWorkerErrors,
+    background_priority,
+    push_once,
+    ui_call,
+    worker,
+)
 from gitops_tui.tui.widgets.rowtable import FLEX_MIN, RowTable
 
 APP_COLUMNS = ("NAME", "DESTINATION", "SYNC", "HEALTH", "SELF-HEAL", "REVISION", "LAST SYNC")
@@ -682,7 +688,7 @@ class GitOpsApp(ReportsWorkerErrors, App):
         except GitOpsError as e:
             self.ui_call(self.notify, f"{name}: {e}", severity="error", timeout=10)
             return
-        self.ui_call(self.push_screen, SecretScreen(self.service, edit, self.read_only))
+        self.ui_call(push_once, self, SecretScreen(self.service, edit, self.read_only))
 
     def action_filter(self) -> None:
         box = self.query_one("#filter", Input)

@@ -36,6 +36,14 @@ def ui_call(app: App, fn, *args, **kwargs):
         return None  # the event loop closed while we waited
 
 
+def push_once(app: App, screen, callback=None) -> None:
+    """Push a screen a worker made, unless one with its id is up already: two quick
+    presses start two workers, and a second screen with the same id closes the UI."""
+    if screen.id is not None and any(s.id == screen.id for s in app.screen_stack):
+        return
+    app.push_screen(screen, callback)
+
+
 def worker(group: str, exclusive: bool = False):
     """A thread worker whose unexpected error is reported, not fatal: Textual's default
     closes the whole UI with a traceback. The node that runs it takes ReportsWorkerErrors

@@ -751,9 +751,10 @@ async def test_an_api_server_lost_mid_session_is_a_stale_marker_until_it_is_back
         assert row(app, repo.app) and "Synced" in row(app, repo.app)[2]
 
 
-async def test_a_hanging_fetch_is_a_stale_marker_and_keys_still_work(
-    repo: Repo, kubeconfig, tmp_path, monkeypatch
-) -> None:
+@pytest.fixture
+def served(repo: Repo, kubeconfig, tmp_path, monkeypatch):
+    """A service whose remote is the repo served over HTTP on loopback, and the server
+    (its `answering` event cleared: the remote hangs)."""
     server = GitHttpServer(repo.origin.parent, {"ops": "t0ken"}).start()
     monkeypatch.setenv("GITOPS_TUI_GIT_USERNAME", "ops")
     monkeypatch.setenv("GITOPS_TUI_GIT_TOKEN", "t0ken")
@@ -766,32 +767,55 @@ async def test_a_hanging_fetch_is_a_stale_marker_and_keys_still_work(
         )
     )
     try:
-        app = GitOpsApp(svc, fetch_interval=3600)
-        async with app.run_test(size=SIZE) as pilot:
-            await wait_for(pilot, lambda: row(app, repo.app), "the app row")
-            await wait_for(pilot, lambda: "fetched" in status_line(app), "the first fetch")
-            server.answering.clear()  # the Git server stops answering
-            await pilot.press("r")
-            await wait_for(
-                pilot,
-                lambda: "fetching for" in status_line(app) and "stale" in status_line(app),
-                "the stale marker",
-                deadline=STALE_FETCH + 10,
-            )
-            # The screen is alive: keys answer while the fetch hangs.
-            await pilot.press("slash", *"zz")
-            await wait_for(pilot, lambda: not cells(app), "the filter")
-            await pilot.press("escape")
-            await wait_for(pilot, lambda: row(app, repo.app), "the filter cleared")
-            await pilot.press("i")
-            await wait_for(pilot, lambda: app.screen.id == "details-modal", "the details")
-            await pilot.press("escape")
-            repo.write("shop/web.yaml", deployment("web", "registry.example.com/web:3.0"))
-            repo.commit("shop: web 3.0")
-            server.answering.set()
-            await wait_for(pilot, lambda: "fetched" in status_line(app), "the fetch done")
-            await pilot.press("r")
-            await wait_for(pilot, lambda: "shop: web 3.0" in status_line(app), "the new HEAD")
+        yield svc, server
     finally:
         server.stop()
         svc.close()
+
+
+async def test_a_hanging_fetch_is_a_stale_marker_and_keys_still_work(repo: Repo, served) -> None:
+    svc, server = served
+    app = GitOpsApp(svc, fetch_interval=3600)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: row(app, repo.app), "the app row")
+        await wait_for(pilot, lambda: "fetched" in status_line(app), "the first fetch")
+        server.answering.clear()  # the Git server stops answering
+        await pilot.press("r")
+        await wait_for(
+            pilot,
+            lambda: "fetching for" in status_line(app) and "stale" in status_line(app),
+            "the stale marker",
+            deadline=STALE_FETCH + 10,
+        )
+        # The screen is alive: keys answer while the fetch hangs.
+        await pilot.press("slash", *"zz")
+        await wait_for(pilot, lambda: not cells(app), "the filter")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: row(app, repo.app), "the filter cleared")
+        await pilot.press("i")
+        await wait_for(pilot, lambda: app.screen.id == "details-modal", "the details")
+        await pilot.press("escape")
+        repo.write("shop/web.yaml", deployment("web", "registry.example.com/web:3.0"))
+        repo.commit("shop: web 3.0")
+        server.answering.set()
+        await wait_for(pilot, lambda: "fetched" in status_line(app), "the fetch done")
+        await pilot.press("r")
+        await wait_for(pilot, lambda: "shop: web 3.0" in status_line(app), "the new HEAD")
+
+
+async def test_R_twice_while_the_remote_is_slow_opens_one_revert_dialog(repo: Repo, served) -> None:
+    svc, server = served
+    app = GitOpsApp(svc, fetch_interval=3600)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: row(app, repo.app), "the app row")
+        await history_at(pilot, app, git(repo.work, "rev-parse", "HEAD"))
+        server.answering.clear()  # the preview fetches first: it waits on the remote
+        await pilot.press("R", "R")
+        previews = lambda: [w for w in app.workers if w.group == "revert" and w.is_running]  # noqa: E731
+        await wait_for(pilot, lambda: len(previews()) == 2, "two previews waiting on the remote")
+        server.answering.set()
+        await wait_for(pilot, lambda: app.screen.id == "revert-modal", "the revert modal")
+        await app.workers.wait_for_complete()  # both presses' previews are done
+        assert app.is_running
+        assert [s.id for s in app.screen_stack].count("revert-modal") == 1
+        assert not [n for n in app._notifications if "unexpected" in str(n.message)]

@@ -15,7 +15,7 @@ from textual.widgets import DataTable, Footer, Static
 from gitops_tui.errors import GitOpsError
 from gitops_tui.tui.keys import bindings
 from gitops_tui.tui.screens.modals import Confirm
-from gitops_tui.tui.threads import ReportsWorkerErrors, ui_call, worker
+from gitops_tui.tui.threads import ReportsWorkerErrors, push_once, ui_call, worker
 
 PAGE = 50
 FOLLOW_EVERY = 1.0  # seconds between looks for a new HEAD or audit record
@@ -230,7 +230,7 @@ class HistoryScreen(ReportsWorkerErrors, Screen[None]):
             ui_call(self.app, self.app.notify, str(e), severity="error")
             return
         title = f"{commit.short} {commit.subject} — {commit.author_name}"
-        ui_call(self.app, self.app.push_screen, PatchScreen(title, patch))
+        ui_call(self.app, push_once, self.app, PatchScreen(title, patch))
 
     def action_revert(self) -> None:
         if self.read_only:
@@ -285,7 +285,8 @@ class HistoryScreen(ReportsWorkerErrors, Screen[None]):
 
         ui_call(
             self.app,
-            self.app.push_screen,
+            push_once,
+            self.app,
             Confirm(f'Revert "{commit.subject}" and push?', body, "Revert", id="revert-modal"),
             done,
         )

@@ -22,7 +22,7 @@ from gitops_tui.secrets.crypto import Scope
 from gitops_tui.secrets.edit import SecretEdit, SecretFile
 from gitops_tui.tui.keys import bindings
 from gitops_tui.tui.screens.modals import Confirm
-from gitops_tui.tui.threads import ReportsWorkerErrors, ui_call, worker
+from gitops_tui.tui.threads import ReportsWorkerErrors, push_once, ui_call, worker
 
 STATE_STYLE = {"sealed": "dim", "changed": "yellow", "new": "green", "removed": "red"}
 
@@ -262,7 +262,7 @@ class SecretScreen(ReportsWorkerErrors, Screen[None]):
             ui_call(self.app, self.app.notify, f"cannot reveal {key}: {e}", severity="error")
             return
         text = value.decode(errors="replace")
-        ui_call(self.app, self.app.push_screen, Confirm(key, text, "Close", id="revealed"))
+        ui_call(self.app, push_once, self.app, Confirm(key, text, "Close", id="revealed"))
 
     def action_save(self) -> None:
         if self._refuse():
