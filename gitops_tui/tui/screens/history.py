@@ -123,7 +123,8 @@ class HistoryScreen(ReportsWorkerErrors, Screen[None]):
             return
         self._fetching = True
         try:
-            signature = self._signature()
+            # Seen even if the load fails: the next change tries again, not every tick.
+            self._seen = self._signature()
             app = self.service.app(self.app_name)
             skip, limit = (0, max(PAGE, len(self.commits))) if again else (len(self.commits), PAGE)
             page = self.service.history(app, skip=skip, limit=limit)
@@ -132,7 +133,6 @@ class HistoryScreen(ReportsWorkerErrors, Screen[None]):
             return
         finally:
             self._fetching = False
-        self._seen = signature
         events = self.service.audit.records(self.app_name) + self.service.audit.records("*")
         ui_call(self.app, self._add, page, events, again, limit)
 
