@@ -437,6 +437,26 @@ async def test_history_follows_new_commits_and_events_and_keeps_the_cursor(
         assert texts()[table.cursor_row][1] == first[:8]
 
 
+async def test_history_of_an_app_gone_from_git_says_so_once(repo: Repo, make_service) -> None:
+    app = GitOpsApp(make_service(repo), fetch_interval=0.5)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: row(app, repo.app), "the app row")
+        await pilot.press("h")
+        await wait_for(pilot, lambda: app.screen.id == "history-screen", "the history")
+        repo.write("gitops-tui.yaml", {"apps": []})
+        repo.commit("drop the app")
+
+        def errors() -> list[str]:
+            return [str(n.message) for n in app._notifications if repo.app in str(n.message)]
+
+        await wait_for(pilot, errors, "the error, as the history follows the new HEAD")
+        history = app.screen
+        for _ in range(3):  # the follow ticks that come after: nothing new to say
+            history.follow()
+            await app.workers.wait_for_complete()
+        assert len(errors()) == 1, errors()
+
+
 async def test_history_loads_older_pages_as_the_cursor_nears_the_end(
     repo: Repo, make_service
 ) -> None:
