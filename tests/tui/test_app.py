@@ -264,6 +264,28 @@ async def test_the_mouse_picks_a_resource_opens_its_diff_and_runs_footer_keys(
         await wait_for(pilot, lambda: app.screen.id != "sync-modal", "cancelled")
 
 
+async def test_an_open_diff_of_an_object_removed_from_git_says_it_left(
+    api_client, repo: Repo, make_service
+) -> None:
+    app = GitOpsApp(make_service(repo), fetch_interval=0.5)
+    title = lambda: str(app.screen.query_one("#diff-title", Static).render())  # noqa: E731
+    async with app.run_test(size=SIZE) as pilot:
+        await synced_app(pilot, app, repo)
+        objects = [r[0] for r in cells(app, "#resources")]
+        await pilot.press("tab", *["j"] * objects.index("Service"), "enter")
+        await wait_for(pilot, lambda: app.screen.id == "diff-screen", "the Service's diff")
+        assert "Service" in "\n".join(screen_lines(app)) and "object" in title()
+        repo.remove("shop/svc.yaml")
+        repo.commit("shop: no Service")
+        # Auto-sync prunes it (prune is on): the diff keeps it, marked, as last seen.
+        await wait_for(pilot, lambda: "left the app" in title(), "the object gone")
+        assert f"Service {repo.ns}/web" in "\n".join(screen_lines(app))
+        with pytest.raises(client.ApiException):
+            client.CoreV1Api(api_client).read_namespaced_service("web", repo.ns)
+        await pilot.press("n")
+        await wait_for(pilot, lambda: "object " in title() and "/2" in title(), "the others")
+
+
 async def test_S_suspends_auto_sync_and_S_again_resumes_it(
     api_client, repo: Repo, make_service
 ) -> None:

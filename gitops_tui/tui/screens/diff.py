@@ -92,6 +92,7 @@ class DiffScreen(Screen[None]):
         self.diffs = diffs
         self.index = index
         self.split = False
+        self.gone = None  # the object shown, when it is no longer among the app's diffs
 
     def compose(self) -> ComposeResult:
         yield Static("", id="diff-title", markup=False)
@@ -105,26 +106,35 @@ class DiffScreen(Screen[None]):
     def _show(self) -> None:
         title = self.query_one("#diff-title", Static)
         content = self.query_one("#diff-content", Static)
-        if not self.diffs:
+        if not self.diffs and not self.gone:
             title.update(f"diff: {self.app_name}")
             content.update("nothing rendered for this app yet")
             return
-        d = self.diffs[self.index]
+        d = self.gone or self.diffs[self.index]
         view = "side-by-side" if self.split else "unified"
-        title.update(
-            f"diff: {self.app_name}  object {self.index + 1}/{len(self.diffs)}  ({view}, v toggles)"
+        where = (
+            "left the app (removed from Git, or pruned): as last seen"
+            if self.gone
+            else f"object {self.index + 1}/{len(self.diffs)}"
         )
+        title.update(f"diff: {self.app_name}  {where}  ({view}, v toggles)")
         content.update(render_diff(d, self.split))
 
     def update_diffs(self, diffs: list) -> None:
         """The app's diffs as the reconciler now sees them: the screen stays on its
-        object (found by reference) and redraws only when what it shows changed."""
-        before = (self.diffs[self.index] if self.diffs else None, len(self.diffs))
-        ref = before[0].ref if before[0] is not None else None
+        object (found by reference) and redraws only when what it shows changed. An
+        object that left the app stays on screen, marked, until n or N."""
+        shown = self.gone or (self.diffs[self.index] if self.diffs else None)
+        before = (shown, len(self.diffs), self.gone)
         self.diffs = diffs
-        same = next((i for i, d in enumerate(diffs) if d.ref == ref), None)
-        self.index = same if same is not None else max(0, min(self.index, len(diffs) - 1))
-        if (diffs[self.index] if diffs else None, len(diffs)) != before:
+        same = next((i for i, d in enumerate(diffs) if shown and d.ref == shown.ref), None)
+        if same is not None:
+            self.index, self.gone = same, None
+        else:
+            self.index = max(0, min(self.index, len(diffs) - 1))
+            self.gone = shown
+        now = self.gone or (diffs[self.index] if diffs else None)
+        if (now, len(diffs), self.gone) != before:
             self._show()
 
     def action_cursor_down(self) -> None:
@@ -139,12 +149,15 @@ class DiffScreen(Screen[None]):
 
     def action_next(self) -> None:
         if self.diffs:
-            self.index = (self.index + 1) % len(self.diffs)
+            # From an object that left, the one now in its place comes next.
+            self.index = (self.index + (0 if self.gone else 1)) % len(self.diffs)
+            self.gone = None
             self._show()
 
     def action_previous(self) -> None:
         if self.diffs:
             self.index = (self.index - 1) % len(self.diffs)
+            self.gone = None
             self._show()
 
     def action_back(self) -> None:
