@@ -37,7 +37,7 @@ KEYS: tuple[Key, ...] = (
     Key("i", "details", "Details"),
     Key("r", "refresh", "Refresh"),
     Key("e", "edit_secret", "Sealed secret"),
-    Key("slash", "filter", "Filter", show=True),
+    Key("slash", "filter", "Filter"),
     Key("o", "sort", "Sort by next column", show=False),
     Key("question_mark", "help", "Help"),
     Key("q", "quit", "Quit"),
@@ -55,9 +55,7 @@ KEYS: tuple[Key, ...] = (
     Key("enter", "open", "Patch", where="history", priority=True),
     Key("R", "revert", "Revert commit", mutating=True, where="history"),
     Key("home", "first", "First row", show=False, where="history", priority=True),
-    Key(
-        "end", "last", "Last row (loads older pages)", show=False, where="history", priority=True
-    ),  # fmt: skip
+    Key("end", "last", "Last row (loads older pages)", show=False, where="history", priority=True),
     Key("v", "toggle_view", "Unified/side-by-side", where="diff"),
     Key("n", "next", "Next object", where="diff"),
     Key("N", "previous", "Previous object", where="diff"),
