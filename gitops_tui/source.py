@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from .errors import GitOpsError
+
 
 @dataclass(frozen=True)
 class Entry:
@@ -37,15 +39,31 @@ class SourceTree(Protocol):
         ...
 
 
+class PathOutsideRoot(GitOpsError, ValueError):
+    """A path whose '..' climbs above the repository root."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(path)
+        self.path = path
+
+    def __str__(self) -> str:
+        return f"path {self.path!r} climbs above the repository root"
+
+
 def norm(path: str) -> str:
-    """Normalize a repo-relative path: no leading './' or '/', no trailing '/', '' is the root."""
+    """Normalize a repo-relative path: no leading './' or '/', no trailing '/', '' is the root.
+
+    A '..' above the root raises PathOutsideRoot: clamping it would quietly read another
+    file of the repository than the one named.
+    """
     parts: list[str] = []
     for part in path.replace("\\", "/").split("/"):
         if part in ("", "."):
             continue
         if part == "..":
-            if parts:
-                parts.pop()
+            if not parts:
+                raise PathOutsideRoot(path)
+            parts.pop()
             continue
         parts.append(part)
     return "/".join(parts)

@@ -12,7 +12,7 @@ import yaml
 from ..errors import SourceError
 from ..render.kustomize.load import Loader
 from ..render.plain import MANIFEST_SUFFIXES
-from ..source import SourceTree, norm
+from ..source import PathOutsideRoot, SourceTree, norm
 from .model import App, IgnoreRule
 
 CONFIG_FILE = "gitops-tui.yaml"
@@ -80,6 +80,19 @@ def _get(d: Any, *keys: str) -> Any:
     return d
 
 
+def _app_path(
+    raw: Any, name: Any, file: str, line: int | None, errors: list[SourceError]
+) -> str | None:
+    """An app's path from the repository root; None (and an error) when it leaves it."""
+    try:
+        return norm(str(raw))
+    except PathOutsideRoot:
+        errors.append(
+            SourceError(file, f"app {name}: path {raw!r} is outside the repository", line)
+        )
+        return None
+
+
 def _unknown(obj: Any, known: set[str], prefix: str) -> list[str]:
     if not isinstance(obj, dict):
         return []
@@ -141,9 +154,12 @@ def _argo(doc: _Doc, errors: list[SourceError]) -> App | None:
         if k not in {"CreateNamespace", "ServerSideApply"}:
             warnings.append(f"spec.syncPolicy.syncOptions {opt} is not supported and is ignored")
     revision = source.get("targetRevision")
+    app_path = _app_path(path, name, doc.file, doc.line, errors)
+    if app_path is None:
+        return None
     return App(
         name=str(name),
-        path=norm(str(path)),
+        path=app_path,
         source_kind="argocd",
         declared_in=doc.file,
         namespace=dest.get("namespace"),
@@ -234,9 +250,12 @@ def _flux(doc: _Doc, sources: dict[tuple[str, str], _Doc], errors: list[SourceEr
             git_ref = _get(src.body, "spec", "ref") or {}
             revision = git_ref.get("commit") or git_ref.get("tag") or git_ref.get("branch")
     suspend = bool(spec.get("suspend"))
+    app_path = _app_path(spec.get("path") or "", name, doc.file, doc.line, errors)
+    if app_path is None:
+        return None
     return App(
         name=str(name),
-        path=norm(str(spec.get("path") or "")),
+        path=app_path,
         source_kind="flux",
         declared_in=doc.file,
         namespace=spec.get("targetNamespace"),
@@ -305,10 +324,13 @@ def _config(tree: SourceTree, errors: list[SourceError]) -> list[App]:
         self_heal = bool(item.get("selfHeal", False))
         warnings = [f"{k} is not supported and is ignored" for k in item if k not in known]
         ignore = _ignore_differences(item.get("ignoreDifferences"), warnings)
+        app_path = _app_path(item["path"], item["name"], CONFIG_FILE, line, errors)
+        if app_path is None:
+            continue
         apps.append(
             App(
                 name=str(item["name"]),
-                path=norm(str(item["path"])),
+                path=app_path,
                 source_kind="gitops-tui",
                 declared_in=CONFIG_FILE,
                 namespace=item.get("namespace"),

@@ -7,7 +7,8 @@ from typing import Any
 from ...errors import RenderError
 from ...source import SourceTree
 from . import generators, names, patches, transformers
-from .load import Kustomization, Unsupported, join, load_documents, load_kustomization, local_path
+from .load import Kustomization, Unsupported, load_documents, load_kustomization
+from .paths import is_remote, local_path, resolve
 from .resources import ResMap, Resource
 
 NATIVE_FIELDS = frozenset(
@@ -53,11 +54,6 @@ BINARY_FIELDS = frozenset(
         "inventory",
     }
 )
-_REMOTE_PREFIXES = ("github.com/", "gitlab.com/", "bitbucket.org/", "git@", "git::")
-
-
-def is_remote(entry: str) -> bool:
-    return "://" in entry or entry.startswith(_REMOTE_PREFIXES) or "?ref=" in entry
 
 
 def _check_fields(k: Kustomization) -> None:
@@ -99,7 +95,7 @@ def _accumulate(
             at = k.line(field, i)
             if is_remote(entry):
                 raise Unsupported(f"{field} (remote {entry})", k.file, at)
-            path = join(dir, entry)
+            path = resolve(k, entry, at, f"{field} entry")
             if tree.is_dir(path):
                 sub = ResMap()
                 _accumulate(tree, path, sub, stack, k.file, at, False)
@@ -120,7 +116,7 @@ def _accumulate(
         at = k.line("components", i)
         if is_remote(entry):
             raise Unsupported(f"components (remote {entry})", k.file, at)
-        path = join(dir, entry)
+        path = resolve(k, entry, at, "components entry")
         if not tree.is_dir(path):
             raise RenderError(k.file, f"components entry {entry!r}: {path} is not a directory", at)
         _accumulate(tree, path, rm, stack, k.file, at, True)

@@ -12,7 +12,8 @@ from typing import Any
 
 from ...errors import RenderError
 from ...source import SourceTree
-from .load import Kustomization, local_path, read
+from .load import Kustomization, read
+from .paths import local_path
 from .resources import ResMap, Resource
 
 _ENV_KEY = re.compile(r"^[-._a-zA-Z][-._a-zA-Z0-9]*$")

@@ -40,8 +40,10 @@ Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 
 
-def join(base: str, rel: str) -> str:
-    return norm(posixpath.join(base, rel))
+def join(base: str, name: str) -> str:
+    """A known name (a kustomization file) in a folder; paths a kustomization names go
+    through `paths.resolve` or `paths.local_path`."""
+    return norm(posixpath.join(base, name))
 
 
 def read(tree: SourceTree, path: str, file: str, line: int | None) -> bytes:
@@ -49,20 +51,6 @@ def read(tree: SourceTree, path: str, file: str, line: int | None) -> bytes:
         return tree.read(path)
     except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
         raise RenderError(file, f"{path}: no such file", line) from None
-
-
-def within(root: str, path: str) -> bool:
-    return root == "" or path == root or path.startswith(root + "/")
-
-
-def local_path(k: Kustomization, rel: str, line: int | None) -> str:
-    """A file a kustomization reads: kustomize's default load restriction keeps it under the root."""
-    path = join(k.dir, rel)
-    if not within(k.dir, path):
-        raise RenderError(
-            k.file, f"security; file {path!r} is not in or below {k.dir or '.'!r}", line
-        )
-    return path
 
 
 def load_documents(data: bytes, file: str) -> list[dict[str, Any]]:

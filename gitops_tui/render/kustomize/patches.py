@@ -10,7 +10,8 @@ import yaml
 from ...errors import RenderError
 from ...source import SourceTree
 from . import patches_json6902, patches_sm
-from .load import Kustomization, Loader, Unsupported, join, load_documents, local_path, read
+from .load import Kustomization, Loader, Unsupported, load_documents, read
+from .paths import joined, local_path
 from .resources import ResMap, Resource, res_id
 
 
@@ -99,8 +100,8 @@ def _load_patch(
     """(file, bytes) of a patch given inline or as a path."""
     s = str(text_or_path)
     if "\n" not in s and not s.lstrip().startswith(("{", "[", "-")):
-        path = join(k.dir, s)
-        if tree.exists(path):
+        path = joined(k, s)
+        if path is None or tree.exists(path):
             path = local_path(k, s, k.line(field, i))
             return path, read(tree, path, k.file, k.line(field, i))
         if ":" not in s:
