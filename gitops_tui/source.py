@@ -69,6 +69,21 @@ def norm(path: str) -> str:
     return "/".join(parts)
 
 
+def unsafe_name(name: str) -> str | None:
+    """Why a directory entry's name may not be used as one path component, or None.
+
+    A tree written with `git hash-object --literally` (and pushed: servers accept it)
+    may name an entry '..', '../x' or 'a\\b'; joined to a folder, such a name points
+    outside it.
+    """
+    if name in ("", ".", ".."):
+        return f"a name may not be {name!r}"
+    for char, what in (("/", "'/'"), ("\\", "a backslash"), ("\0", "a NUL")):
+        if char in name:
+            return f"a name may not hold {what}"
+    return None
+
+
 class FsTree:
     """A SourceTree over a folder on disk (tests, and rendering a working copy)."""
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import pygit2
 from pygit2.enums import FetchPrune, Option
 
-from gitops_tui.errors import GitError
+from gitops_tui.errors import GitError, SourceError
 from gitops_tui.git.credentials import (
     Callbacks,
     is_url,
@@ -27,7 +27,7 @@ from gitops_tui.git.credentials import (
     strip_credentials,
 )
 from gitops_tui.git.revert import Identity
-from gitops_tui.source import Entry, norm
+from gitops_tui.source import Entry, norm, unsafe_name
 
 REMOTE = "origin"
 FETCH_REFSPECS = [f"+refs/heads/*:refs/remotes/{REMOTE}/*", "+refs/tags/*:refs/tags/*"]
@@ -49,10 +49,14 @@ set_network_timeouts()
 
 
 class GitTree:
-    """A `SourceTree` over one Git tree object (a commit's root tree)."""
+    """A `SourceTree` over one Git tree object (a commit's root tree).
 
-    def __init__(self, root: pygit2.Tree) -> None:
+    `origin` says where the tree comes from ("commit <sha>"), for errors.
+    """
+
+    def __init__(self, root: pygit2.Tree, origin: str = "") -> None:
         self.root = root  # keeps its repository alive
+        self.origin = origin or f"tree {root.id}"
 
     def _obj(self, path: str) -> pygit2.Object | None:
         p = norm(path)
@@ -83,14 +87,20 @@ class GitTree:
             raise NotADirectoryError(norm(path))
         # Git orders a tree's entries as if directory names ended in '/': re-sort by name.
         # Submodule entries (commits) have no content here and are left out.
-        return sorted(
-            (
-                Entry(e.name, isinstance(e, pygit2.Tree))
-                for e in obj
-                if e.name is not None and isinstance(e, (pygit2.Blob, pygit2.Tree))
-            ),
-            key=lambda e: e.name,
-        )
+        entries = [
+            Entry(e.name, isinstance(e, pygit2.Tree))
+            for e in obj
+            if e.name is not None and isinstance(e, (pygit2.Blob, pygit2.Tree))
+        ]
+        for e in entries:
+            # Every reader lists through here: a crafted name never reaches a path join.
+            if why := unsafe_name(e.name):
+                raise SourceError(
+                    norm(path) or ".",
+                    f"{self.origin} holds a tree entry named {e.name!r} ({why}); "
+                    "this tree is not read",
+                )
+        return sorted(entries, key=lambda e: e.name)
 
     def tree_id(self, path: str) -> str | None:
         obj = self._obj(path)
@@ -289,7 +299,8 @@ class GitRepo:
         return self.pygit[self.resolve(rev)].peel(pygit2.Commit)
 
     def tree(self, rev: str) -> GitTree:
-        return GitTree(self.commit(rev).tree)
+        commit = self.commit(rev)
+        return GitTree(commit.tree, f"commit {commit.id}")
 
     def commit_subject(self, sha: str) -> str:
         return self.commit(sha).message.split("\n", 1)[0].strip()

@@ -102,7 +102,10 @@ def revert_tree(repo: GitRepo, sha: str, mainline: int | None = None) -> GitTree
         target = repo.commit(sha)
         _check_mainline(target, mainline)
         ours = repo.pygit.references[f"refs/heads/{repo.branch}"].peel(pygit2.Commit)
-        return GitTree(repo.pygit[_revert_index(repo, target, ours, mainline)])
+        return GitTree(
+            repo.pygit[_revert_index(repo, target, ours, mainline)],
+            f"the revert of commit {target.id}",
+        )
 
 
 def revert(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import tempfile
@@ -9,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ...errors import RenderError
-from ...source import SourceTree
+from ...source import SourceTree, unsafe_name
 from .load import load_documents
 
 
@@ -23,14 +24,31 @@ def find_binary() -> list[str] | None:
 
 
 def materialize(tree: SourceTree, dest: Path, path: str = "") -> None:
-    """Copy the tree's files into a directory (the binary needs a real one)."""
+    """Copy the tree's files into a directory (the binary needs a real one).
+
+    Nothing is written outside `dest`: every name is one plain path component, every
+    target resolves below `dest`, and a file is only ever created, never overwritten
+    (so not through a link either).
+    """
+    root = Path(os.path.abspath(dest))  # lexical: the names are checked, no link is made
     for entry in tree.listdir(path):
         child = f"{path}/{entry.name}" if path else entry.name
+        if why := unsafe_name(entry.name):
+            raise RenderError(child, f"refusing to copy a tree entry named {entry.name!r} ({why})")
+        target = dest / child
+        if not Path(os.path.abspath(target)).is_relative_to(root):
+            raise RenderError(child, f"{target} is outside {root}")
+        try:
+            if entry.is_dir:
+                target.mkdir()
+            else:
+                flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
+                with os.fdopen(os.open(target, flags, 0o600), "wb") as f:
+                    f.write(tree.read(child))
+        except FileExistsError:
+            raise RenderError(child, "the tree holds this name twice") from None
         if entry.is_dir:
-            (dest / child).mkdir(parents=True, exist_ok=True)
             materialize(tree, dest, child)
-        else:
-            (dest / child).write_bytes(tree.read(child))
 
 
 def run_binary(cmd: list[str], directory: Path, *, helm: bool = False, label: str = "") -> bytes:
