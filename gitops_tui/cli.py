@@ -60,6 +60,7 @@ def _service(args: argparse.Namespace):
         read_only=getattr(args, "read_only", False),
         sealed_cert=getattr(args, "cert", None),
         fetch_interval=getattr(args, "fetch_interval", None) or 60.0,
+        allow_remote_resources=getattr(args, "allow_remote_resources", False),
     )
     return Service(settings)
 
@@ -275,6 +276,11 @@ def _repo_args(p: argparse.ArgumentParser, cluster: bool = True) -> None:
     p.add_argument("--repo", default=".", help="GitOps repository: a URL or a path (default: .)")
     p.add_argument("--branch", help="branch to follow (default: the remote's default)")
     p.add_argument("-o", "--output", choices=["text", "json"], default="text")
+    p.add_argument(
+        "--allow-remote-resources",
+        action="store_true",
+        help="let kustomize fetch remote bases, files and Helm charts (default: refused)",
+    )
     if cluster:
         p.add_argument("--kubeconfig", type=Path, help="kubeconfig file (default: $KUBECONFIG)")
         p.add_argument("--context", help="kubeconfig context (default: the current one)")

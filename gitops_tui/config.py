@@ -28,6 +28,9 @@ class Settings:
     # The sealed-secrets certificate: a PEM file or URL; None fetches it from the
     # controller through the API server.
     sealed_cert: str | None = None
+    # Kustomize bases and files from elsewhere (URLs, other Git repositories, Helm
+    # repositories): off, so a repository reads only itself. Never set by the repository.
+    allow_remote_resources: bool = False
 
     @property
     def cache_path(self) -> Path:

@@ -97,7 +97,7 @@ class Service:
         # What kept apps from being found at the branch head (a broken gitops-tui.yaml,
         # an Application without a path): those apps are not managed until it is fixed.
         self.discovery_errors: list[SourceError] = []
-        self.renderer = Renderer()
+        self.renderer = Renderer(allow_remote=settings.allow_remote_resources)
         self.audit = AuditLog(settings.cache_path / "audit.jsonl")
 
     # ---- Git --------------------------------------------------------------------

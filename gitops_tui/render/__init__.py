@@ -21,10 +21,12 @@ def is_kustomize(tree: SourceTree, path: str) -> bool:
     return any(tree.exists(posixpath.join(path, n) if path else n) for n in KUSTOMIZATION_FILES)
 
 
-def render(tree: SourceTree, path: str, *, recurse: bool = False) -> list[dict[str, Any]]:
+def render(
+    tree: SourceTree, path: str, *, recurse: bool = False, allow_remote: bool = False
+) -> list[dict[str, Any]]:
     """Kustomize when the directory holds a kustomization, else its plain manifests."""
     if is_kustomize(tree, path):
-        return render_kustomization(tree, path)
+        return render_kustomization(tree, path, allow_remote=allow_remote)
     return render_plain(tree, path, recurse)
 
 
@@ -67,6 +69,8 @@ class Renderer:
     entries: dict[tuple, tuple[list[tuple[str, str | None]], Rendered]] = field(
         default_factory=dict
     )
+    # Remote kustomize bases and files (the setting allow_remote_resources).
+    allow_remote: bool = False
     hits: int = 0
     misses: int = 0
 
@@ -80,7 +84,7 @@ class Renderer:
             return copy.deepcopy(hit[1])
         self.misses += 1
         rec = RecordingTree(tree)
-        objects = render(rec, path, recurse=recurse)
+        objects = render(rec, path, recurse=recurse, allow_remote=self.allow_remote)
         # Directories listed count too: a new file in a plain directory is a change.
         ids = [(p, tree.tree_id(p)) for p in rec.key_paths()]
         result = Rendered(objects, rec.read_paths())

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import stat
 import subprocess
 import tempfile
 from pathlib import Path
@@ -22,6 +23,8 @@ from gitops_tui.errors import RenderError, SourceError
 from gitops_tui.git.repo import GitRepo, GitTree
 from gitops_tui.render import render
 from gitops_tui.render.kustomize.binary import find_binary, materialize
+from gitops_tui.render.kustomize.confine import REMOTE_FLAG, REMOTE_SETTING
+from gitops_tui.render.kustomize.load import load_documents
 from gitops_tui.source import FsTree, PathOutsideRoot, norm
 
 GIT_ENV = {
@@ -92,6 +95,12 @@ def crafted_repo(root: Path, tree: dict) -> tuple[Path, str]:
 
 def head_tree(source: Path, cache: Path) -> GitTree:
     return GitRepo.open(source, cache / "repos").tree("main")
+
+
+def render_error(tree, path: str = "app", **kw) -> RenderError:
+    with pytest.raises(RenderError) as info:
+        render(tree, path, **kw)
+    return info.value
 
 
 def cli(capsys, *argv: str) -> tuple[int, str, str]:
@@ -198,10 +207,299 @@ def _fresh(path: Path) -> Path:
     return path
 
 
+# ---- 2. the binary fallback reads only the repository --------------------------------
+@pytest.fixture
+def other_repo(tmp_path: Path) -> Path:
+    """Another repository on the same machine (a private clone, say)."""
+    return work_repo(
+        tmp_path / "other",
+        {
+            "dir/kustomization.yaml": "resources:\n- cm.yaml\n",
+            "dir/cm.yaml": CM.format(name="other-secret"),
+        },
+    )
+
+
+@pytest.fixture
+def outside_folder(tmp_path: Path) -> Path:
+    return write(
+        tmp_path / "outside",
+        {"kustomization.yaml": "resources:\n- cm.yaml\n", "cm.yaml": CM.format(name="outside")},
+    )
+
+
 def _kubectl(folder: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
         ["kubectl", "kustomize", str(folder)], capture_output=True, text=True, env=env, timeout=120
     )
+
+
+@needs_kubectl
+def test_a_folder_outside_the_repository_is_refused(
+    tmp_path: Path, cache: Path, outside_folder: Path
+) -> None:
+    # Climb to / from wherever the copy is made, then down to the folder.
+    climb = "../" * 40 + str(outside_folder).lstrip("/")
+    source = work_repo(
+        tmp_path / "fleet",
+        {
+            "app/kustomization.yaml": f"resources:\n- {climb}\n{TO_BINARY}",
+            "gitops-tui.yaml": GITOPS_YAML.decode(),
+        },
+    )
+    # kustomize alone follows it: that is what has to be stopped before it runs.
+    judge = _kubectl(source / "app")
+    assert judge.returncode == 0 and "name: outside" in judge.stdout
+    err = render_error(head_tree(source, cache))
+    assert (err.file, err.line) == ("app/kustomization.yaml", 2)
+    assert "outside the repository" in err.message
+
+
+@needs_binary
+def test_a_file_url_to_another_repository_is_refused_unless_allowed(
+    tmp_path: Path, cache: Path, other_repo: Path, capsys
+) -> None:
+    url = f"file://{other_repo}//dir?ref=main"
+    source = work_repo(
+        tmp_path / "fleet",
+        {
+            "app/kustomization.yaml": f"resources:\n- {url}\n",
+            "gitops-tui.yaml": GITOPS_YAML.decode(),
+        },
+    )
+    err = render_error(head_tree(source, cache))
+    assert (err.file, err.line) == ("app/kustomization.yaml", 2)
+    assert url in err.message and REMOTE_SETTING in err.message and REMOTE_FLAG in err.message
+    code, out, err_text = cli(capsys, "render", "app", "--repo", str(source))
+    assert (code, out) == (1, "")
+    assert REMOTE_SETTING in err_text and "other-secret" not in err_text
+    # Allowed explicitly, the same build clones it (git runs in the scrubbed environment).
+    code, out, _ = cli(capsys, "render", "app", "--repo", str(source), REMOTE_FLAG)
+    assert code == 0 and "name: other-secret" in out
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        "https://127.0.0.1:9/cm.yaml",
+        "http://169.254.169.254/latest/meta-data",
+        "github.com/example/fleet//base?ref=v1",
+        "git@github.com:example/fleet.git//base",
+        "me@localhost/srv/git/fleet",
+        "ssh://git@example.com/fleet.git",
+        "git::https://example.com/fleet.git",
+        "oci://registry.example.com/fleet",
+    ],
+)
+def test_remote_resources_are_refused_by_default(tmp_path: Path, entry: str) -> None:
+    tree = FsTree(write(tmp_path, {"app/kustomization.yaml": f"resources:\n- {entry}\n"}))
+    err = render_error(tree)
+    assert (err.file, err.line) == ("app/kustomization.yaml", 2)
+    assert "is remote" in err.message and REMOTE_SETTING in err.message
+
+
+# Every field whose files kustomize loads through its load restrictor: a file of the
+# repository outside the kustomization's folder ('../x.txt'), then above the repository.
+FILE_FIELDS = {
+    "patches": "patches:\n- path: {p}\n",
+    "patchesStrategicMerge": "patchesStrategicMerge:\n- {p}\n",
+    "patchesJson6902": (
+        "patchesJson6902:\n- path: {p}\n  target: {{version: v1, kind: ConfigMap, name: a}}\n"
+    ),
+    "configMapGenerator files": "configMapGenerator:\n- name: c\n  files:\n  - {p}\n",
+    "configMapGenerator key=file": "configMapGenerator:\n- name: c\n  files:\n  - k={p}\n",
+    "configMapGenerator envs": "configMapGenerator:\n- name: c\n  envs:\n  - {p}\n",
+    "secretGenerator env": "secretGenerator:\n- name: s\n  env: {p}\n",
+    "crds": "crds:\n- {p}\n",
+    "openapi": "openapi:\n  path: {p}\n",
+    "configurations": "configurations:\n- {p}\n",
+    "transformers": "transformers:\n- {p}\n",
+    "generators": "generators:\n- {p}\n",
+    "validators": "validators:\n- {p}\n",
+    "replacements": "replacements:\n- path: {p}\n",
+}
+# The line an error points at: the entry, or the field for generators and openapi.
+FIELD_LINE = {"openapi": 3, "configMapGenerator": 3, "secretGenerator": 3}
+
+
+# The fields the native renderer reads, once more with the build sent to the binary.
+NATIVE = (
+    "patches",
+    "patchesStrategicMerge",
+    "patchesJson6902",
+    "configMapGenerator",
+    "secretGenerator",
+)
+CASES = [pytest.param(f, False, id=f) for f in sorted(FILE_FIELDS)] + [
+    pytest.param(f, True, id=f"{f} (binary)") for f in sorted(FILE_FIELDS) if f.split()[0] in NATIVE
+]
+
+
+def _line(field: str) -> int:
+    return FIELD_LINE.get(field.split()[0], 4)
+
+
+def _fleet(field: str, path: str, to_binary: bool) -> dict[str, str]:
+    return {
+        "app/kustomization.yaml": "resources:\n- cm.yaml\n"
+        + FILE_FIELDS[field].format(p=path)
+        + (TO_BINARY if to_binary else ""),
+        "app/cm.yaml": CM.format(name="a"),
+        "x.txt": "A=1\n",
+        "etc/passwd": "A=1\n",
+    }
+
+
+@needs_kubectl
+@pytest.mark.parametrize(("field", "to_binary"), CASES)
+def test_files_outside_the_kustomization_folder_are_refused_as_kustomize_does(
+    tmp_path: Path, cache: Path, field: str, to_binary: bool
+) -> None:
+    source = work_repo(tmp_path / "fleet", _fleet(field, "../x.txt", to_binary))
+    judge = _kubectl(source / "app")
+    assert judge.returncode != 0
+    assert "security; file" in judge.stderr and "is not in or below" in judge.stderr
+    err = render_error(head_tree(source, cache))
+    assert (err.file, err.line) == ("app/kustomization.yaml", _line(field))
+    assert err.message == "security; file 'x.txt' is not in or below 'app'"
+
+
+@pytest.mark.parametrize(("field", "to_binary"), CASES)
+@pytest.mark.parametrize(
+    ("path", "shown"), [("../../etc/passwd", "../etc/passwd"), ("/etc/passwd", "/etc/passwd")]
+)
+def test_files_above_the_repository_are_refused(
+    tmp_path: Path, field: str, path: str, shown: str, to_binary: bool
+) -> None:
+    tree = FsTree(write(tmp_path, _fleet(field, path, to_binary)))
+    err = render_error(tree)
+    assert (err.file, err.line) == ("app/kustomization.yaml", _line(field))
+    if field in ("transformers", "generators", "validators"):
+        # An entry may also be a folder (a kustomization): first of all, in the repository.
+        where = "an absolute path" if path.startswith("/") else repr(shown)
+        assert err.message == f"{field} entry {path!r}: {where} is outside the repository"
+    else:
+        assert err.message == f"security; file {shown!r} is not in or below 'app'"
+
+
+@pytest.mark.parametrize(
+    ("kustomization", "line", "message"),
+    [
+        (
+            "helmCharts:\n- name: web\n  valuesFile: ../values.yaml\n",
+            2,
+            "security; file 'values.yaml' is not in or below 'app'",
+        ),
+        (
+            "helmCharts:\n- name: web\n  additionalValuesFiles: [../../etc/passwd]\n",
+            2,
+            "security; file '../etc/passwd' is not in or below 'app'",
+        ),
+        (
+            "helmGlobals:\n  chartHome: /srv/charts\nhelmCharts:\n- name: web\n",
+            1,
+            "helmGlobals chartHome '/srv/charts': an absolute path is outside the repository",
+        ),
+        (
+            "helmGlobals:\n  chartHome: ../../charts\n",
+            1,
+            "helmGlobals chartHome '../../charts': '../charts' is outside the repository",
+        ),
+        (
+            "helmCharts:\n- name: ../../../etc\n",
+            2,
+            "helmCharts chart 'charts/../../../etc': '../etc' is outside the repository",
+        ),
+        (
+            "helmGlobals:\n  configHome: /home/me/.config/helm\n",
+            1,
+            "helmGlobals configHome '/home/me/.config/helm' is outside the repository",
+        ),
+        (
+            "helmCharts:\n- name: web\n  repo: https://charts.example.com\n",
+            2,
+            "helmCharts web from 'https://charts.example.com' is remote",
+        ),
+        (
+            "helmChartInflationGenerator:\n- chartName: web\n  chartRepoUrl: oci://r.example.com\n",
+            2,
+            "helmChartInflationGenerator web from 'oci://r.example.com' is remote",
+        ),
+        (
+            "generators:\n- |\n  apiVersion: builtin\n  kind: HelmChartInflationGenerator\n"
+            "  metadata: {name: h}\n  name: web\n  chartHome: /\n",
+            2,
+            "an absolute path is outside the repository",
+        ),
+    ],
+)
+def test_helm_charts_stay_inside_the_repository(
+    tmp_path: Path, kustomization: str, line: int, message: str
+) -> None:
+    tree = FsTree(write(tmp_path, {"app/kustomization.yaml": kustomization}))
+    err = render_error(tree)
+    assert (err.file, err.line) == ("app/kustomization.yaml", line)
+    assert message in err.message
+
+
+def test_a_vendored_chart_needs_no_remote(tmp_path: Path) -> None:
+    # With the chart in chartHome kustomize never pulls: `repo` alone is no reason to refuse.
+    tree = FsTree(
+        write(
+            tmp_path,
+            {
+                "app/kustomization.yaml": "helmCharts:\n- name: web\n  repo: https://c.example.com\n",
+                "app/charts/web/Chart.yaml": "name: web\nversion: 1.0.0\n",
+            },
+        )
+    )
+    empty = tmp_path / "nobin"
+    empty.mkdir()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("PATH", str(empty))  # stop at "no binary", after the checks passed
+        err = render_error(tree)
+    assert "needs the kustomize binary" in err.message
+
+
+def test_a_transformer_config_file_with_a_remote_patch_is_refused(tmp_path: Path) -> None:
+    tree = FsTree(
+        write(
+            tmp_path,
+            {
+                "app/kustomization.yaml": "resources:\n- cm.yaml\ntransformers:\n- patch.yaml\n",
+                "app/cm.yaml": CM.format(name="a"),
+                "app/patch.yaml": (
+                    "apiVersion: builtin\nkind: PatchTransformer\nmetadata: {name: p}\n"
+                    "path: https://10.0.0.1/patch.yaml\n"
+                ),
+            },
+        )
+    )
+    err = render_error(tree)
+    assert (err.file, err.line) == ("app/kustomization.yaml", 4)
+    assert "https://10.0.0.1/patch.yaml" in err.message and REMOTE_SETTING in err.message
+
+
+@needs_binary
+def test_bases_inside_the_repository_still_render_through_the_binary(
+    tmp_path: Path, cache: Path
+) -> None:
+    source = work_repo(
+        tmp_path / "fleet",
+        {
+            "overlays/prod/kustomization.yaml": f"resources:\n- ../../base\n{TO_BINARY}",
+            "base/kustomization.yaml": "resources:\n- cm.yaml\nconfigMapGenerator:\n"
+            "- name: env\n  envs: [app.env]\n",
+            "base/cm.yaml": CM.format(name="base"),
+            "base/app.env": "A=1\n",
+        },
+    )
+    judge = subprocess.run(
+        [*find_binary(), str(source / "overlays/prod")], capture_output=True, check=True
+    )
+    out = render(head_tree(source, cache), "overlays/prod")
+    assert out == load_documents(judge.stdout, "judge")
+    assert sorted(o["metadata"]["name"] for o in out)[0] == "base"
 
 
 # ---- 3. '..' above the repository root ------------------------------------------------
@@ -271,3 +569,50 @@ def test_an_app_path_above_the_root_is_a_discovery_error(tmp_path: Path, config:
     found = discover(FsTree(write(tmp_path, {name: config})))
     assert found.apps == []
     assert [(e.file, "outside the repository" in e.message) for e in found.errors] == [(name, True)]
+
+
+# ---- 4. the environment ---------------------------------------------------------------
+SECRET = "GITOPS_TUI_GIT_TOKEN"
+
+
+@needs_kubectl
+def test_the_binary_sees_none_of_our_environment(
+    tmp_path: Path, cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A `kustomize` first on PATH that records what it was given, then runs the real one.
+    seen = tmp_path / "seen"
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    spy = bindir / "kustomize"
+    spy.write_text(
+        "#!/bin/sh\n"
+        f'env > "{seen}.env"\n'
+        f'ls -A "$HOME" > "{seen}.home"\n'
+        f'echo "$@" > "{seen}.args"\n'
+        'shift\nexec kubectl kustomize "$@"\n'
+    )
+    spy.chmod(spy.stat().st_mode | stat.S_IXUSR)
+    monkeypatch.setenv("PATH", f"{bindir}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setenv(SECRET, "s3cret-token")
+    monkeypatch.setenv("KUBECONFIG", str(tmp_path / "admin.kubeconfig"))
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "aws-s3cret")
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example.com:3128")
+    source = work_repo(
+        tmp_path / "fleet",
+        {
+            "app/kustomization.yaml": f"resources:\n- cm.yaml\n{TO_BINARY}",
+            "app/cm.yaml": CM.format(name="a"),
+        },
+    )
+    out = render(head_tree(source, cache), "app")
+    assert [o["metadata"]["name"] for o in out] == ["a"]
+    env = dict(
+        line.split("=", 1)
+        for line in (tmp_path / "seen.env").read_text().splitlines()
+        if "=" in line
+    )
+    assert "s3cret-token" not in (tmp_path / "seen.env").read_text()
+    for name in (SECRET, "KUBECONFIG", "AWS_SECRET_ACCESS_KEY", "HTTPS_PROXY"):
+        assert name not in env
+    assert env["HOME"] != os.environ.get("HOME") and (tmp_path / "seen.home").read_text() == ""
+    assert "--load-restrictor LoadRestrictionsRootOnly" in (tmp_path / "seen.args").read_text()

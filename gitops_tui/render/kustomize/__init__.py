@@ -21,10 +21,11 @@ from .load import KUSTOMIZATION_FILES
 __all__ = ["RenderCache", "read_paths", "render_kustomization"]
 
 
-def render_kustomization(tree: SourceTree, path: str) -> list[dict]:
+def render_kustomization(tree: SourceTree, path: str, *, allow_remote: bool = False) -> list[dict]:
     """Render the kustomization in directory `path` (repo-relative) of `tree`.
 
-    `path` may also name the kustomization file itself.
+    `path` may also name the kustomization file itself. Remote bases and files (URLs,
+    git repositories) are refused unless `allow_remote`.
     """
     path = norm(path)
     if posixpath.basename(path) in KUSTOMIZATION_FILES and not tree.is_dir(path):
@@ -32,7 +33,7 @@ def render_kustomization(tree: SourceTree, path: str) -> list[dict]:
     try:
         return build(tree, path)
     except Unsupported as u:
-        return render_with_binary(tree, path, u.field, u.file, u.line)
+        return render_with_binary(tree, path, u.field, u.file, u.line, allow_remote=allow_remote)
 
 
 def read_paths(tree: SourceTree, path: str) -> list[str]:

@@ -1,4 +1,11 @@
-"""Render through the kustomize binary, for the features the native renderer leaves to it."""
+"""Render through the kustomize binary, for the features the native renderer leaves to it.
+
+The repository is untrusted input and the binary runs next to a Git token and a
+kubeconfig: before it runs, `confine.check_build` keeps every path of the build inside
+the repository (and nothing remote unless allowed); the tree is copied into a fresh
+folder that no entry may leave; the binary runs there with kustomize's root-only load
+restriction and an environment holding nothing of ours.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +18,24 @@ from typing import Any
 
 from ...errors import RenderError
 from ...source import SourceTree, unsafe_name
+from .confine import check_build
 from .load import load_documents
+
+# Variables the binary may see, copied from ours; everything else (GITOPS_TUI_*, tokens,
+# KUBECONFIG, cloud credentials, SSH agents, ...) stays out.
+_PASSED = ("PATH", "LANG", "LC_ALL", "TZ")
+# With remote resources allowed, git and helm may need the way out to the network.
+_NETWORK = (
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "NO_PROXY",
+    "http_proxy",
+    "https_proxy",
+    "no_proxy",
+    "SSL_CERT_FILE",
+    "SSL_CERT_DIR",
+)
+LOAD_RESTRICTOR = "LoadRestrictionsRootOnly"
 
 
 def find_binary() -> list[str] | None:
@@ -51,11 +75,41 @@ def materialize(tree: SourceTree, dest: Path, path: str = "") -> None:
             materialize(tree, dest, child)
 
 
-def run_binary(cmd: list[str], directory: Path, *, helm: bool = False, label: str = "") -> bytes:
-    args = [*cmd, str(directory)]
+def binary_env(home: Path, *, network: bool = False) -> dict[str, str]:
+    """The whole environment of the binary: a few harmless variables of ours and an
+    empty HOME, so no credential, config or kubeconfig of ours is within its reach."""
+    env = {k: os.environ[k] for k in _PASSED if k in os.environ}
+    env.setdefault("PATH", os.defpath)
+    if network:
+        env.update({k: os.environ[k] for k in _NETWORK if k in os.environ})
+    env.update(
+        HOME=str(home),
+        TMPDIR=str(home),
+        XDG_CONFIG_HOME=str(home / ".config"),
+        XDG_CACHE_HOME=str(home / ".cache"),
+        XDG_DATA_HOME=str(home / ".local" / "share"),
+        # git (remote bases): no prompt, no system or global config with its helpers.
+        GIT_TERMINAL_PROMPT="0",
+        GIT_CONFIG_NOSYSTEM="1",
+        GIT_CONFIG_GLOBAL=os.devnull,
+    )
+    return env
+
+
+def run_binary(
+    cmd: list[str],
+    directory: Path,
+    *,
+    helm: bool = False,
+    label: str = "",
+    env: dict[str, str] | None = None,
+    cwd: Path | None = None,
+) -> bytes:
+    # The default restriction, said out loud: files only in or below each kustomization.
+    args = [*cmd, str(directory), "--load-restrictor", LOAD_RESTRICTOR]
     if helm:
         args.append("--enable-helm")
-    proc = subprocess.run(args, capture_output=True, timeout=300, check=False)
+    proc = subprocess.run(args, capture_output=True, timeout=300, check=False, env=env, cwd=cwd)
     if proc.returncode != 0:
         msg = proc.stderr.decode(errors="replace").strip().splitlines()
         raise RenderError(
@@ -65,15 +119,31 @@ def run_binary(cmd: list[str], directory: Path, *, helm: bool = False, label: st
 
 
 def render_with_binary(
-    tree: SourceTree, path: str, field: str, file: str, line: int | None
+    tree: SourceTree,
+    path: str,
+    field: str,
+    file: str,
+    line: int | None,
+    *,
+    allow_remote: bool = False,
 ) -> list[dict[str, Any]]:
+    checked = check_build(tree, path, allow_remote=allow_remote)
     cmd = find_binary()
     if cmd is None:
         raise RenderError(
             file, f"{field} needs the kustomize binary (kustomize or kubectl), none installed", line
         )
     with tempfile.TemporaryDirectory(prefix="gitops-kustomize-") as tmp:
-        root = Path(tmp)
-        materialize(tree, root)
-        out = run_binary(cmd, root / path, helm=field.startswith("helm"), label=file)
+        repo, home = Path(tmp) / "repo", Path(tmp) / "home"
+        repo.mkdir()
+        home.mkdir()
+        materialize(tree, repo)
+        out = run_binary(
+            cmd,
+            repo / path,
+            helm=checked.helm,
+            label=file,
+            env=binary_env(home, network=allow_remote),
+            cwd=repo,
+        )
     return load_documents(out, f"{path} (rendered by {cmd[0]})")

@@ -55,6 +55,7 @@ class RenderCache:
     """Renders once per distinct content of the paths a kustomization reads."""
 
     entries: dict[str, _Entry] = field(default_factory=dict)
+    allow_remote: bool = False
     hits: int = 0
     misses: int = 0
 
@@ -68,7 +69,7 @@ class RenderCache:
             return copy.deepcopy(hit.objects)
         self.misses += 1
         rec = RecordingTree(tree)
-        objects = render_kustomization(rec, key)
+        objects = render_kustomization(rec, key, allow_remote=self.allow_remote)
         ids = [(p, tree.tree_id(p)) for p in rec.key_paths()]
         self.entries[key] = _Entry(ids, copy.deepcopy(objects), rec.read_paths())
         return objects
