@@ -8,6 +8,7 @@ what kustomize itself refuses.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import stat
@@ -16,6 +17,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
+import yaml
 
 from gitops_tui.apps.discover import discover
 from gitops_tui.cli import main
@@ -573,6 +575,32 @@ def test_an_app_path_above_the_root_is_a_discovery_error(tmp_path: Path, config:
 
 # ---- 4. the environment ---------------------------------------------------------------
 SECRET = "GITOPS_TUI_GIT_TOKEN"
+
+
+@needs_kubectl
+def test_a_key_alone_in_an_env_file_is_empty_as_in_kustomize(
+    tmp_path: Path, cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(SECRET, "s3cret-token")
+    source = work_repo(
+        tmp_path / "fleet",
+        {
+            "app/kustomization.yaml": "configMapGenerator:\n- name: leak\n  envs: [app.env]\n"
+            "secretGenerator:\n- name: leak\n  envs: [app.env]\n",
+            "app/app.env": f"A=1\n{SECRET}\n",
+        },
+    )
+    judge = _kubectl(source / "app", env={**os.environ})
+    assert judge.returncode == 0, judge.stderr
+    out = render(head_tree(source, cache), "app")
+    cm = next(o for o in out if o["kind"] == "ConfigMap")
+    secret = next(o for o in out if o["kind"] == "Secret")
+    assert cm["data"] == {"A": "1", SECRET: ""}
+    assert secret["data"][SECRET] == ""
+    # The same objects, hashed names included, as kustomize prints them.
+    assert sorted(json.dumps(o, sort_keys=True) for o in out) == sorted(
+        json.dumps(o, sort_keys=True) for o in yaml.safe_load_all(judge.stdout)
+    )
 
 
 @needs_kubectl

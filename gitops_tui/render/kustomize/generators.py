@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import os
 import posixpath
 import re
 from typing import Any
@@ -75,7 +74,8 @@ def _env_pairs(data: bytes, file: str) -> list[tuple[str, str]]:
         key, sep, value = line.partition("=")
         if not _ENV_KEY.match(key):
             raise RenderError(file, f"invalid key {key!r} in env file", n)
-        out.append((key, value if sep else os.environ.get(key, "")))
+        # A key alone gets an empty value, as in kustomize 5: never our own environment.
+        out.append((key, value if sep else ""))
     return out
 
 
