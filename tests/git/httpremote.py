@@ -2,7 +2,8 @@
 HTTP basic authentication, on 127.0.0.1 and a random port.
 
 Each request runs the CGI program once, as a web server would. Requests without
-valid credentials get 401 with a WWW-Authenticate challenge and never reach Git.
+valid credentials get 401 with a WWW-Authenticate challenge and never reach Git. A
+token may also be given as the user name with any password, as GitHub takes it.
 """
 
 from __future__ import annotations
@@ -19,14 +20,20 @@ from urllib.parse import unquote
 
 @dataclass
 class Seen:
-    """What the server saw, for assertions (never the password)."""
+    """What the server saw, for assertions; the credentials offered stay in memory."""
 
     requests: list[tuple[str, str, int]] = field(default_factory=list)  # method, path, status
+    credentials: list[str] = field(default_factory=list)  # "user:password", as offered
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def add(self, method: str, path: str, status: int) -> None:
         with self.lock:
             self.requests.append((method, path, status))
+
+    def offered(self, headers) -> None:
+        if offered := _basic(headers):
+            with self.lock:
+                self.credentials.append(":".join(offered))
 
     def statuses(self) -> list[int]:
         with self.lock:
@@ -34,9 +41,10 @@ class Seen:
 
 
 class GitHttpServer:
-    def __init__(self, root: Path, users: dict[str, str]) -> None:
+    def __init__(self, root: Path, users: dict[str, str], tokens: tuple[str, ...] = ()) -> None:
         self.root = root
         self.users = users
+        self.tokens = tokens  # accepted as the user name, whatever the password
         self.seen = Seen()
         # Cleared, requests wait unanswered (a remote that hangs) until it is set again.
         self.answering = threading.Event()
@@ -92,14 +100,12 @@ def _handler(owner: GitHttpServer) -> type[BaseHTTPRequestHandler]:
             pass  # keep test output clean
 
         def _user(self) -> str | None:
-            header = self.headers.get("Authorization", "")
-            scheme, _, encoded = header.partition(" ")
-            if scheme.lower() != "basic":
+            offered = _basic(self.headers)
+            if offered is None:
                 return None
-            try:
-                user, _, password = base64.b64decode(encoded).decode().partition(":")
-            except ValueError:
-                return None
+            user, password = offered
+            if user in owner.tokens:
+                return "token"
             return user if owner.users.get(user) == password and password else None
 
         def _body(self) -> bytes:
@@ -119,6 +125,7 @@ def _handler(owner: GitHttpServer) -> type[BaseHTTPRequestHandler]:
             owner.answering.wait()
             body = self._body()
             path, _, query = self.path.partition("?")
+            owner.seen.offered(self.headers)
             user = self._user()
             if user is None:
                 payload = b"authentication required\n"
@@ -183,3 +190,15 @@ def _split_cgi(output: bytes) -> tuple[str, bytes]:
         return "", output
     i, sep = min(ends)
     return output[:i].decode("latin-1"), output[i + len(sep) :]
+
+
+def _basic(headers) -> tuple[str, str] | None:
+    """(user, password) of a Basic Authorization header."""
+    scheme, _, encoded = headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        user, _, password = base64.b64decode(encoded).decode().partition(":")
+    except ValueError:
+        return None
+    return user, password
