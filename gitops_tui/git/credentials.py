@@ -5,6 +5,8 @@ index entry ``<host>`` -> user) or in memory. They never reach a message, a log 
 a file: a token given in the remote URL is taken out of it (`parse_remote`) and handed
 to libgit2 only through the credentials callback, every URL shown is passed through
 `strip_credentials`, and every libgit2 error text is scrubbed of the secrets offered.
+The callback answers only for the scheme, host and port configured: a remote that
+redirects elsewhere gets nothing.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ ENV_TOKEN = "GITOPS_TUI_GIT_TOKEN"
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 # scp-like syntax, as git reads it: [user@]host:path with no slash before the colon.
 _SCP = re.compile(r"^(?:(?P<user>[^@/]+)@)?(?P<host>[^@/:]+):(?P<path>.*)$")
+_DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 class NoKeyring(GitError):
@@ -89,6 +92,19 @@ def parse_remote(source: str) -> Remote:
         return Remote(f"{scheme}://{login}{host}{tail}", user, password)
     token_user = user if password is None else None
     return Remote(f"{scheme}://{host}{tail}", user, password, token_user)
+
+
+def origin(url: str) -> tuple[str, str, int] | None:
+    """(scheme, host, port) of an http(s) URL: the one place its credentials may go."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return None
+    scheme = parts.scheme.lower()
+    if scheme not in _DEFAULT_PORTS or not parts.hostname:
+        return None
+    return scheme, parts.hostname.lower(), port or _DEFAULT_PORTS[scheme]
 
 
 def host_key(url: str) -> str:
@@ -190,6 +206,7 @@ class Callbacks(pygit2.RemoteCallbacks):
         self.remote = remote
         self.remote_url = remote.url
         self.shown_url = remote.shown
+        self._origin = origin(remote.url)
         self._candidates: dict[str, list[object]] = {}
         self._offered: list[str] = [s for s in (remote.password, remote.token_user) if s]
         self._only_user_name = False  # the URL's user name was the only candidate
@@ -198,6 +215,9 @@ class Callbacks(pygit2.RemoteCallbacks):
 
     def credentials(self, url, username_from_url, allowed_types):
         self.attempts += 1
+        # After a redirect libgit2 asks for the new host: a token is for the one configured.
+        if self._origin is not None and origin(url or "") != self._origin:
+            raise self.redirected(url or "")
         if allowed_types & CredentialType.USERPASS_PLAINTEXT:
             kind = "userpass"
         elif allowed_types & CredentialType.SSH_KEY:
@@ -254,6 +274,15 @@ class Callbacks(pygit2.RemoteCallbacks):
     def failure(self, why: str = "the remote refused the credentials") -> AuthenticationFailed:
         return AuthenticationFailed(
             f"authentication to {self.shown_url} failed: {why}; {auth_hint(self.remote_url)}"
+        )
+
+    def redirected(self, url: str) -> AuthenticationFailed:
+        scheme, host, port = self._origin or ("", "", 0)
+        where = f"{scheme}://{host}" + ("" if port == _DEFAULT_PORTS.get(scheme) else f":{port}")
+        return AuthenticationFailed(
+            f"authentication to {self.shown_url} failed: it redirected to "
+            f"{strip_credentials(url)}, which asks for credentials; they are given only to "
+            f"{where} (if the repository moved, use its new URL)"
         )
 
     def push_update_reference(self, refname: str, message: str | None) -> None:

@@ -27,7 +27,7 @@ from gitops_tui.git.repo import GitRepo, set_network_timeouts
 from gitops_tui.redact import redact
 
 from .conftest import BOB, REVERTER, MemoryKeyring, Sample, WorkRepo, deployment, git
-from .httpremote import GitHttpServer
+from .httpremote import GitHttpServer, Redirector
 
 TOKEN = "s3cret-Token-4f9a"  # what the server accepts for alice (see conftest)
 WRONG = "wr0ng-Token-77c1"
@@ -302,6 +302,58 @@ def test_a_password_given_percent_encoded_is_sent_decoded(
         assert files_containing(cache, "p%40ss") == [] and files_containing(cache, password) == []
     finally:
         server.stop()
+
+
+@pytest.mark.parametrize(
+    ("status", "challenge", "given"),
+    [(302, False, "keyring"), (301, False, "url"), (302, True, "url"), (301, True, "keyring")],
+    ids=["302-keyring", "301-url", "302-after-auth-url", "301-after-auth-keyring"],
+)
+def test_a_redirect_to_another_host_gets_no_credentials(
+    cache: Path,
+    remote: tuple[str, Path],
+    http_server: GitHttpServer,
+    memory_keyring: MemoryKeyring,
+    status: int,
+    challenge: bool,
+    given: str,
+) -> None:
+    url, _ = remote  # the second host: it asks for credentials and records them
+    first = Redirector(http_server.base, status, challenge).start()
+    try:
+        configured = first.url(url.rsplit("/", 1)[1])
+        if given == "keyring":
+            store_token(configured, "alice", TOKEN)
+            source = configured
+        else:
+            source = configured.replace("http://", f"http://alice:{TOKEN}@")
+        with pytest.raises(AuthenticationFailed) as caught:
+            GitRepo.open(source, cache)
+    finally:
+        first.stop()
+    message = str(caught.value)
+    assert message.startswith(
+        f"authentication to {configured} failed: it redirected to {http_server.base}/"
+    )
+    assert f"they are given only to {configured.rsplit('/', 1)[0]}" in message
+    assert TOKEN not in message and TOKEN not in repr(caught.value)
+    assert 401 in http_server.seen.statuses()  # the redirect was followed; it asked
+    assert not any(TOKEN in offered for offered in http_server.seen.credentials)
+    # The configured host, and only it, was answered when it asked.
+    assert first.seen.credentials == ([f"alice:{TOKEN}"] if challenge else [])
+    assert list(cache.iterdir()) == []
+
+
+def test_a_redirect_on_the_same_host_keeps_its_credentials(
+    cache: Path, remote: tuple[str, Path], http_server: GitHttpServer, memory_keyring
+) -> None:
+    url, _ = remote
+    old = http_server.url("renamed-away.git")
+    http_server.moved["renamed-away.git"] = url
+    store_token(old, "alice", TOKEN)
+    repo = GitRepo.open(old, cache)
+    assert repo.tree("main").exists("apps/web/config.yaml")
+    assert 301 in http_server.seen.statuses()
 
 
 def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
