@@ -11,6 +11,8 @@ import threading
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from gitops_tui.redact import redact
+
 
 def now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(microsecond=0)
@@ -36,6 +38,11 @@ class AuditRecord:
     objects: list[str] = field(default_factory=list)
     ok: bool = True
     at: str = field(default_factory=lambda: now().isoformat())
+
+    def __post_init__(self) -> None:
+        # Messages quote errors and operators: a URL's credentials never reach the
+        # log file or the cluster's Events, which are made from this record.
+        self.message = redact(self.message)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from gitops_tui.config import DEFAULT_CONTROL_NAMESPACE, Settings
 from gitops_tui.errors import GitOpsError
+from gitops_tui.redact import redact
 
 
 def _jsonable(value):
@@ -398,12 +399,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except GitOpsError as e:
-        print(f"error: {e}", file=sys.stderr)
+        print(f"error: {redact(str(e))}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
     except RuntimeError as e:  # BuildError, ClusterError: already one clear sentence
-        print(f"error: {e}", file=sys.stderr)
+        print(f"error: {redact(str(e))}", file=sys.stderr)
         return 1
 
 

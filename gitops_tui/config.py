@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
+
+from gitops_tui.redact import strip_credentials
 
 DEFAULT_CONTROL_NAMESPACE = "gitops-tui-system"
 
@@ -35,3 +37,13 @@ class Settings:
     @property
     def cache_path(self) -> Path:
         return self.cache or cache_dir()
+
+    @property
+    def shown_repo(self) -> str:
+        """The repository as the screen and messages name it: without credentials."""
+        return strip_credentials(self.repo)
+
+    def __repr__(self) -> str:
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        values["repo"] = self.shown_repo
+        return f"Settings({', '.join(f'{k}={v!r}' for k, v in values.items())})"

@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 
 from ..errors import SourceError
+from ..redact import strip_credentials
 from ..render.kustomize.load import Loader
 from ..render.plain import MANIFEST_SUFFIXES
 from ..source import PathOutsideRoot, SourceTree, norm
@@ -93,6 +94,11 @@ def _app_path(
         return None
 
 
+def _shown_url(value: Any) -> str | None:
+    """A source's repository URL as kept and shown: an Application may carry a token."""
+    return strip_credentials(str(value)) if value not in (None, "") else None
+
+
 def _unknown(obj: Any, known: set[str], prefix: str) -> list[str]:
     if not isinstance(obj, dict):
         return []
@@ -164,7 +170,7 @@ def _argo(doc: _Doc, errors: list[SourceError]) -> App | None:
         declared_in=doc.file,
         namespace=dest.get("namespace"),
         target_revision=None if revision in (None, "", "HEAD") else str(revision),
-        repo_url=source.get("repoURL"),
+        repo_url=_shown_url(source.get("repoURL")),
         server=server,
         prune=auto and bool(_get(automated, "prune")),
         self_heal=auto and bool(_get(automated, "selfHeal")),
@@ -261,7 +267,7 @@ def _flux(doc: _Doc, sources: dict[tuple[str, str], _Doc], errors: list[SourceEr
         namespace=spec.get("targetNamespace"),
         force_namespace=bool(spec.get("targetNamespace")),
         target_revision=revision,
-        repo_url=repo_url,
+        repo_url=_shown_url(repo_url),
         prune=bool(spec.get("prune")),
         # Flux always corrects drift on every interval; suspend stops all of it.
         self_heal=True,

@@ -2,16 +2,20 @@
 
 Tokens live only in the keyring (service ``gitops-tui``, key ``<host>/<user>``, plus an
 index entry ``<host>`` -> user) or in memory. They never reach a message, a log line or
-a file: every URL shown is passed through `strip_credentials`, and every libgit2 error
-text is scrubbed of the secrets that were offered.
+a file: a token given in the remote URL is taken out of it (`parse_remote`) and handed
+to libgit2 only through the credentials callback, every URL shown is passed through
+`strip_credentials`, and every libgit2 error text is scrubbed of the secrets offered.
+The callback answers only for the scheme, host and port configured: a remote that
+redirects elsewhere gets nothing.
 """
 
 from __future__ import annotations
 
 import os
 import re
+from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit
 
 import keyring
 import keyring.errors
@@ -20,6 +24,7 @@ from keyring.backends import chainer, fail
 from pygit2.enums import CredentialType
 
 from gitops_tui.errors import GitError
+from gitops_tui.redact import LOGIN_SCHEMES, redact, secret_forms, strip_credentials
 
 SERVICE = "gitops-tui"
 ENV_USER = "GITOPS_TUI_GIT_USERNAME"
@@ -28,6 +33,7 @@ ENV_TOKEN = "GITOPS_TUI_GIT_TOKEN"
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 # scp-like syntax, as git reads it: [user@]host:path with no slash before the colon.
 _SCP = re.compile(r"^(?:(?P<user>[^@/]+)@)?(?P<host>[^@/:]+):(?P<path>.*)$")
+_DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 class NoKeyring(GitError):
@@ -49,33 +55,56 @@ def is_url(source: str) -> bool:
     return bool(_SCHEME.match(source) or _SCP.match(source))
 
 
-def strip_credentials(url: str) -> str:
-    """The URL safe to show: no password, and for http(s) no user either (a token is
-    often passed as the user name)."""
-    if not _SCHEME.match(url):
-        return url
-    parts = urlsplit(url)
-    if "@" not in parts.netloc:
-        return url
-    userinfo, host = parts.netloc.rsplit("@", 1)
-    user = userinfo.split(":", 1)[0]
-    netloc = host if parts.scheme in ("http", "https") else f"{user}@{host}"
-    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+@dataclass(frozen=True)
+class Remote:
+    """A remote as the operator gave it, split in what may be written down or shown
+    and what stays in memory for the credentials callback."""
+
+    url: str  # what libgit2 connects to: no password, no user name but ssh's login
+    user: str | None = None  # percent-decoded
+    password: str | None = None  # percent-decoded
+    # The URL's user name when it may be the token itself: given with no password, not ssh.
+    token_user: str | None = None
+
+    @property
+    def shown(self) -> str:
+        return strip_credentials(self.url)
+
+    def __repr__(self) -> str:
+        return f"Remote({self.shown!r})"
 
 
-def split_userinfo(url: str) -> tuple[str, str | None, str | None]:
-    """(URL with at most a user name in it, user, password) for a scheme URL."""
-    if not _SCHEME.match(url):
-        m = _SCP.match(url)
-        return url, (m.group("user") if m else None), None
-    parts = urlsplit(url)
-    if "@" not in parts.netloc:
-        return url, None, None
-    userinfo, host = parts.netloc.rsplit("@", 1)
-    user, _, password = userinfo.partition(":")
-    netloc = f"{user}@{host}" if user else host
-    clean = urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
-    return clean, (user or None), (password or None)
+def parse_remote(source: str) -> Remote:
+    """A remote URL (or path) with its user info taken out of the URL."""
+    if not _SCHEME.match(source):
+        m = _SCP.match(source)
+        return Remote(source, m.group("user") if m else None)
+    scheme, rest = source.split("://", 1)
+    cut = min((i for i in (rest.find(c) for c in "/?#") if i >= 0), default=len(rest))
+    authority, tail = rest[:cut], rest[cut:]
+    if "@" not in authority:
+        return Remote(source)
+    userinfo, host = authority.rsplit("@", 1)
+    raw_user, _, raw_password = userinfo.partition(":")
+    user, password = unquote(raw_user) or None, unquote(raw_password) or None
+    if scheme.lower() in LOGIN_SCHEMES:
+        login = f"{raw_user}@" if raw_user else ""
+        return Remote(f"{scheme}://{login}{host}{tail}", user, password)
+    token_user = user if password is None else None
+    return Remote(f"{scheme}://{host}{tail}", user, password, token_user)
+
+
+def origin(url: str) -> tuple[str, str, int] | None:
+    """(scheme, host, port) of an http(s) URL: the one place its credentials may go."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return None
+    scheme = parts.scheme.lower()
+    if scheme not in _DEFAULT_PORTS or not parts.hostname:
+        return None
+    return scheme, parts.hostname.lower(), port or _DEFAULT_PORTS[scheme]
 
 
 def host_key(url: str) -> str:
@@ -138,9 +167,10 @@ def auth_set(remote_url: str, user: str, token: str) -> None:
     store_token(remote_url, user.strip(), token)
 
 
-def lookup(remote_url: str) -> tuple[str, str] | None:
-    """(user, token) for a remote: the environment first, then the keyring."""
-    _, url_user, _ = split_userinfo(remote_url)
+def lookup(remote_url: str, user: str | None = None) -> tuple[str, str] | None:
+    """(user, token) for a remote: the environment first, then the keyring. The user
+    is the URL's when not given."""
+    url_user = user if user is not None else parse_remote(remote_url).user
     env_token = os.environ.get(ENV_TOKEN)
     if env_token:
         return os.environ.get(ENV_USER) or url_user or "git", env_token
@@ -171,18 +201,23 @@ class Callbacks(pygit2.RemoteCallbacks):
     remote refused them all: that ends the operation instead of looping.
     """
 
-    def __init__(self, remote_url: str, secret: tuple[str, str] | None = None) -> None:
+    def __init__(self, remote: Remote) -> None:
         super().__init__()
-        self.remote_url = remote_url
-        self.shown_url = strip_credentials(remote_url)
-        self._secret = secret  # a user:password given in the source URL itself
+        self.remote = remote
+        self.remote_url = remote.url
+        self.shown_url = remote.shown
+        self._origin = origin(remote.url)
         self._candidates: dict[str, list[object]] = {}
-        self._offered: list[str] = [secret[1]] if secret else []
+        self._offered: list[str] = [s for s in (remote.password, remote.token_user) if s]
+        self._only_user_name = False  # the URL's user name was the only candidate
         self.attempts = 0
         self.rejected: dict[str, str] = {}
 
     def credentials(self, url, username_from_url, allowed_types):
         self.attempts += 1
+        # After a redirect libgit2 asks for the new host: a token is for the one configured.
+        if self._origin is not None and origin(url or "") != self._origin:
+            raise self.redirected(url or "")
         if allowed_types & CredentialType.USERPASS_PLAINTEXT:
             kind = "userpass"
         elif allowed_types & CredentialType.SSH_KEY:
@@ -198,29 +233,56 @@ class Callbacks(pygit2.RemoteCallbacks):
         if not queue:
             if fresh and kind == "userpass":
                 raise self.failure("no credentials are stored for it")
+            if kind == "userpass" and self._only_user_name:
+                raise self.failure(
+                    "no credentials are stored for it, and the user name in the URL "
+                    "was refused as a token"
+                )
             raise self.failure("the remote refused the credentials")
         return queue.pop(0)
 
     def _build(self, kind: str, username_from_url: str | None) -> list[object]:
-        user = username_from_url or "git"
+        remote = self.remote
+        user = remote.user or username_from_url or "git"
         if kind == "userpass":
-            found = self._secret or lookup(self.remote_url)
-            if found is None:
-                return []
-            self._offered.append(found[1])
-            return [pygit2.UserPass(*found)]
+            if remote.password:
+                return [pygit2.UserPass(user, remote.password)]
+            out: list[object] = []
+            try:
+                found = lookup(remote.url, remote.user)
+            except NoKeyring:
+                if not remote.token_user:
+                    raise
+                found = None  # the URL's user name may be the token: try it still
+            if found is not None:
+                self._offered.append(found[1])
+                out.append(pygit2.UserPass(*found))
+            if remote.token_user:
+                # ``https://TOKEN@host/...``: the token as the user name, as GitHub takes it.
+                out.append(pygit2.UserPass(remote.token_user, ""))
+                self._only_user_name = found is None
+            return out
         if kind == "ssh":
             # The agent first (it holds unlocked keys), then unencrypted default key files.
-            out: list[object] = []
+            keys: list[object] = []
             if os.environ.get("SSH_AUTH_SOCK"):
-                out.append(pygit2.KeypairFromAgent(user))
-            out += [pygit2.Keypair(user, str(pub), str(priv), "") for priv, pub in _ssh_keys()]
-            return out
+                keys.append(pygit2.KeypairFromAgent(user))
+            keys += [pygit2.Keypair(user, str(pub), str(priv), "") for priv, pub in _ssh_keys()]
+            return keys
         return [pygit2.Username(user)]
 
     def failure(self, why: str = "the remote refused the credentials") -> AuthenticationFailed:
         return AuthenticationFailed(
             f"authentication to {self.shown_url} failed: {why}; {auth_hint(self.remote_url)}"
+        )
+
+    def redirected(self, url: str) -> AuthenticationFailed:
+        scheme, host, port = self._origin or ("", "", 0)
+        where = f"{scheme}://{host}" + ("" if port == _DEFAULT_PORTS.get(scheme) else f":{port}")
+        return AuthenticationFailed(
+            f"authentication to {self.shown_url} failed: it redirected to "
+            f"{strip_credentials(url)}, which asks for credentials; they are given only to "
+            f"{where} (if the repository moved, use its new URL)"
         )
 
     def push_update_reference(self, refname: str, message: str | None) -> None:
@@ -229,13 +291,13 @@ class Callbacks(pygit2.RemoteCallbacks):
             self.rejected[refname] = message
 
     def scrub(self, text: str) -> str:
-        """An error text from libgit2 with the URL and every offered secret removed."""
+        """An error text from libgit2 with every offered secret and URL credential removed."""
         for secret in self._offered:
-            if secret:
-                text = text.replace(secret, "***")
+            for form in secret_forms(secret):
+                text = text.replace(form, "***")
         if self.remote_url != self.shown_url:
             text = text.replace(self.remote_url, self.shown_url)
-        return text
+        return redact(text)
 
 
 _AUTH_WORDS = ("authentication", "401", "403", "credentials", "unauthorized", "auth replays")

@@ -19,14 +19,9 @@ import pygit2
 from pygit2.enums import FetchPrune, Option
 
 from gitops_tui.errors import GitError, SourceError
-from gitops_tui.git.credentials import (
-    Callbacks,
-    is_url,
-    network_error,
-    split_userinfo,
-    strip_credentials,
-)
+from gitops_tui.git.credentials import Callbacks, Remote, is_url, network_error, parse_remote
 from gitops_tui.git.revert import Identity
+from gitops_tui.redact import MASK, strip_credentials
 from gitops_tui.source import Entry, norm, unsafe_name
 
 REMOTE = "origin"
@@ -114,7 +109,12 @@ def _source_url(source: str | Path) -> str:
         return str(path.resolve())
     if isinstance(source, str) and is_url(text):
         return text
-    raise GitError(f"no Git repository at {text!r}: not a URL and no such path")
+    # Neither: it may still be a URL mistyped around its credentials (``token@host/x``).
+    shown = strip_credentials(text)
+    head, slash, tail = shown.partition("/")
+    if "@" in head and "://" not in shown:
+        shown = f"{MASK}@{head.rsplit('@', 1)[1]}{slash}{tail}"
+    raise GitError(f"no Git repository at {shown!r}: not a URL and no such path")
 
 
 def _fetch(pygit: pygit2.Repository, callbacks: Callbacks, doing: str) -> None:
@@ -136,16 +136,18 @@ def _fetch(pygit: pygit2.Repository, callbacks: Callbacks, doing: str) -> None:
                 pygit.references.create(f"refs/remotes/{REMOTE}/HEAD", tracking, force=True)
 
 
-def _clone(url: str, path: Path, secret: tuple[str, str] | None) -> None:
+def _clone(remote: Remote, path: Path) -> None:
     """Fetch into a bare repository next to its final place, then move it in: a clone
     that fails half-way never looks like a usable one."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.parent / f".{path.name}.{uuid.uuid4().hex[:8]}.tmp"
     try:
         pygit = pygit2.init_repository(str(tmp), bare=True)
-        pygit.remotes.create(REMOTE, url, FETCH_REFSPECS[0])
+        # The URL as shown: with no user info (the callbacks give it from memory) and a
+        # query's values masked (libgit2 sends no query string, so none is lost).
+        pygit.remotes.create(REMOTE, remote.shown, FETCH_REFSPECS[0])
         pygit.remotes.add_fetch(REMOTE, FETCH_REFSPECS[1])
-        _fetch(pygit, Callbacks(url, secret), "cloning")
+        _fetch(pygit, Callbacks(remote), "cloning")
         pygit.free()
         try:
             os.rename(tmp, path)
@@ -166,43 +168,34 @@ def _clone_name(url: str) -> str:
 
 
 class GitRepo:
-    def __init__(
-        self,
-        pygit: pygit2.Repository,
-        remote_url: str,
-        branch: str,
-        secret: tuple[str, str] | None = None,
-    ) -> None:
+    def __init__(self, pygit: pygit2.Repository, remote: Remote, branch: str) -> None:
         self.pygit = pygit
         self.path = Path(pygit.path).resolve()
         self.branch = branch
-        self._url = remote_url  # with at most a user name, as configured on the remote
-        self.remote_url = strip_credentials(remote_url)
-        self._secret = secret
+        self._remote = remote  # its credentials stay in memory, never in the clone
+        self.remote_url = remote.shown
         # Fetch, revert and push move refs: one at a time per clone.
         self.lock = threading.RLock()
 
     # ---- opening --------------------------------------------------------------------
     @classmethod
     def open(cls, source: str | Path, cache_dir: Path, branch: str | None = None) -> GitRepo:
-        url, user, password = split_userinfo(_source_url(source))
-        # A password given in the URL is kept in memory only, never in the clone's config.
-        secret = (user or "git", password) if password else None
-        path = Path(cache_dir) / _clone_name(strip_credentials(url))
+        remote = parse_remote(_source_url(source))
+        path = Path(cache_dir) / _clone_name(remote.shown)
         fresh = not path.exists()
         if fresh:
-            _clone(url, path, secret)
+            _clone(remote, path)
         try:
             pygit = pygit2.Repository(str(path))
         except pygit2.GitError as e:
             raise GitError(f"the private clone at {path} is unreadable ({e}); delete it") from e
-        repo = cls(pygit, url, branch or "", secret)
+        repo = cls(pygit, remote, branch or "")
         if fresh:
             with repo.lock:
                 repo._settle()  # the clone has just fetched everything
             return repo
-        if pygit.remotes[REMOTE].url != url:
-            pygit.remotes.set_url(REMOTE, url)
+        if pygit.remotes[REMOTE].url != remote.shown:  # a clone made with a token in it
+            pygit.remotes.set_url(REMOTE, remote.shown)
         repo.fetch()
         return repo
 
@@ -293,7 +286,7 @@ class GitRepo:
 
     def callbacks(self) -> Callbacks:
         """Fresh callbacks (credentials, push results) for one network operation."""
-        return Callbacks(self._url, self._secret)
+        return Callbacks(self._remote)
 
     def commit(self, rev: str) -> pygit2.Commit:
         return self.pygit[self.resolve(rev)].peel(pygit2.Commit)

@@ -9,6 +9,7 @@ import time
 from dataclasses import dataclass, field
 
 from gitops_tui.errors import GitOpsError
+from gitops_tui.redact import redact
 
 log = logging.getLogger(__name__)
 
@@ -48,8 +49,9 @@ class Poller:
             self.last_fetch_at = time.time()
             self._report_discovery()
         except GitOpsError as e:
-            self.last_fetch_error = str(e)
-            self.on_error(str(e))
+            # Shown in the status bar and logged: no URL's credentials in either.
+            self.last_fetch_error = redact(str(e))
+            self.on_error(self.last_fetch_error)
         finally:
             self.fetch_started_at = None
         if engine is not None and engine.is_leader:
@@ -69,7 +71,7 @@ class Poller:
                 self.step()
             except Exception as e:  # the loop must outlive any one bad pass
                 log.exception("poll failed")
-                self.on_error(f"reconcile pass failed: {e}")
+                self.on_error(redact(f"reconcile pass failed: {e}"))
             self.wake.wait(self.interval)
             self.wake.clear()
 

@@ -32,6 +32,7 @@ from gitops_tui.health import Health, app_health, object_health
 from gitops_tui.model import INSTALLATION_ANNOTATION, TRACKING_ANNOTATION, TRACKING_LABEL, ObjectRef
 from gitops_tui.reconcile.leader import LeaderElector
 from gitops_tui.reconcile.state import STATE_LABEL, AppState, Pause, StateStore, SyncResult
+from gitops_tui.redact import redact
 
 log = logging.getLogger(__name__)
 
@@ -425,12 +426,13 @@ class Engine:
     ) -> AppState | None:
         who = who or self.who
         t = now()
-        pause = Pause(reason, who, t.isoformat(), (t + duration).isoformat())
+        # Kept in the cluster and shown to all: a link pasted with its token loses it.
+        pause = Pause(redact(reason), who, t.isoformat(), (t + duration).isoformat())
 
         def change(s: AppState) -> None:
             s.pause = pause
 
-        self._audit("pause", app, f"selfHeal paused until {pause.until}: {reason}")
+        self._audit("pause", app, f"selfHeal paused until {pause.until}: {pause.reason}")
         return self._write_state(app, change)
 
     def resume(self, app: str, *, action: str = "resume", who: str = "") -> AppState | None:

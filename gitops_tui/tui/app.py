@@ -23,6 +23,7 @@ from textual.widgets import Footer, Input, Static
 
 from gitops_tui.errors import GitOpsError
 from gitops_tui.health import object_health
+from gitops_tui.redact import redact
 from gitops_tui.service import Service
 from gitops_tui.tui.format import ago, ago_seconds, fit_rows, heal_text, health_text, sync_text
 from gitops_tui.tui.keys import KEYS, MUTATING, bindings, label
@@ -136,7 +137,9 @@ class GitOpsApp(ReportsWorkerErrors, App):
             RES_COLUMNS, id="resources", flex={"NAME": RES_NAME_MIN}, optional=("NAMESPACE",)
         )
         yield Static("", id="app-detail", markup=False)
-        yield Static(f"repo: {self.service.settings.repo}  starting…", id="statusbar", markup=False)
+        yield Static(
+            f"repo: {self.service.settings.shown_repo}  starting…", id="statusbar", markup=False
+        )
         yield Footer()
 
     def on_mount(self) -> None:
@@ -196,8 +199,9 @@ class GitOpsApp(ReportsWorkerErrors, App):
         return ui_call(self, fn, *args, **kwargs)
 
     def notify(self, message: str, *, markup: bool = False, **kwargs) -> None:
-        # Messages quote Git, the API server and operators, whose [brackets] are text.
-        super().notify(message, markup=markup, **kwargs)
+        # Messages quote Git, the API server and operators, whose [brackets] are text,
+        # and whose URLs may carry credentials.
+        super().notify(redact(message), markup=markup, **kwargs)
 
     def on_unmount(self) -> None:
         self._stopping.set()
@@ -331,7 +335,7 @@ class GitOpsApp(ReportsWorkerErrors, App):
         self._set_status(
             f"reconciler: {role}{self._discovery_text()}{self._fetch_text()}"
             f"  │ {head.branch}@{head.short} {head.subject[:40]}"
-            f"  │ repo: {self.service.settings.repo}"
+            f"  │ repo: {self.service.settings.shown_repo}"
         )
         if self.selected_name() in changed:
             self._fill_resources()

@@ -10,6 +10,7 @@ import pytest
 from kubernetes import client
 
 from gitops_tui.cli import main
+from tests.git.httpremote import GitHttpServer
 from tests.support import Repo, deployment, poll
 
 
@@ -134,3 +135,46 @@ def test_reconcile_once_syncs_and_revert_rolls_back(
 def test_unknown_app_is_a_clear_error(cli, repo: Repo) -> None:
     code, _, err = cli("sync", "nope")
     assert code == 1 and err.startswith(f"error: no app named 'nope' (apps: {repo.app})")
+
+
+def test_a_token_in_the_repo_url_or_a_reason_is_shown_nowhere(
+    repo: Repo, kubeconfig: Path, api_client, tmp_path: Path, monkeypatch, capsys
+) -> None:
+    token = "glpat-Cli-Token-3e7b"
+    server = GitHttpServer(repo.origin.parent, {"ops": token}).start()
+    url = server.serve(repo.origin)
+    given = url.replace("http://", f"http://ops:{token}@") + f"?private_token={token}"
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("GITOPS_TUI_CACHE", str(cache))
+    control = f"ctl-{uuid.uuid4().hex[:8]}"
+
+    def run(*argv: str) -> tuple[int, object, str]:
+        common = ["--repo", given, "--kubeconfig", str(kubeconfig), "--namespace", control]
+        code = main([*argv, *common, "-o", "json"])
+        cap = capsys.readouterr()
+        assert token not in cap.out + cap.err
+        return code, json.loads(cap.out) if cap.out.strip() else None, cap.err
+
+    try:
+        assert run("sync", repo.app)[0] == 0
+        # An operator pastes a link with its token into a pause reason.
+        code, state, _ = run("pause", repo.app, "--reason", f"see https://ci:{token}@ci.example/7")
+        assert code == 0 and state["pause"]["reason"] == "see https://ci.example/7"
+        code, views, _ = run("status")
+        assert code == 0 and views[0]["paused"]["reason"] == "see https://ci.example/7"
+    finally:
+        server.stop()
+    code, _, err = run("status")  # the remote is gone now
+    assert code == 1
+    assert err.startswith(f"error: fetching {url}?private_token=*** failed: ")
+
+    core = client.CoreV1Api(api_client)
+    events = core.list_namespaced_event(control).items
+    pause = next(e for e in events if e.reason == "Pause")
+    assert "see https://ci.example/7" in pause.message
+    assert not [e.message for e in events if token in e.message]
+    states = core.list_namespaced_config_map(control).items
+    assert states and not [c.metadata.name for c in states if token in json.dumps(c.data)]
+    audit = (cache / "audit.jsonl").read_text()
+    assert "see https://ci.example/7" in audit and token not in audit
+    assert [p for p in cache.rglob("*") if p.is_file() and token.encode() in p.read_bytes()] == []

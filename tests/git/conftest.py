@@ -271,7 +271,9 @@ def cache(tmp_path: Path) -> Path:
 def http_server(tmp_path: Path) -> Iterator[GitHttpServer]:
     root = tmp_path / "served"
     root.mkdir()
-    server = GitHttpServer(root, {"alice": "s3cret-Token-4f9a"}).start()
+    server = GitHttpServer(
+        root, {"alice": "s3cret-Token-4f9a"}, tokens=("ghp-AsUserName-8d2e",)
+    ).start()
     try:
         yield server
     finally:

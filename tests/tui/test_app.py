@@ -861,3 +861,35 @@ async def test_R_twice_while_the_remote_is_slow_opens_one_revert_dialog(repo: Re
         assert app.is_running
         assert [s.id for s in app.screen_stack].count("revert-modal") == 1
         assert not [n for n in app._notifications if "unexpected" in str(n.message)]
+
+
+async def test_the_status_bar_names_the_repository_without_its_token(
+    repo: Repo, kubeconfig, tmp_path
+) -> None:
+    token = "t0ken-In-The-Url-5c1e"
+    server = GitHttpServer(repo.origin.parent, {"ops": token}).start()
+    url = server.serve(repo.origin)
+    given = url.replace("http://", f"http://ops:{token}@") + f"?private_token={token}"
+    settings = Settings(
+        repo=given,
+        kubeconfig=kubeconfig,
+        control_namespace=f"ctl-{repo.ns}",
+        cache=tmp_path / "cache",
+    )
+    svc = Service(settings)
+    app = GitOpsApp(svc, fetch_interval=3600)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            assert status_line(app) == f"repo: {url}?private_token=***  starting…"
+            await wait_for(pilot, lambda: "fetched" in status_line(app), "the first fetch")
+            assert status_line(app).endswith(f"│ repo: {url}?private_token=***")
+            server.stop()  # the remote goes away: its error names it, without the token
+            await pilot.press("r")
+            await wait_for(pilot, lambda: "✘ fetch" in status_line(app), "the fetch error")
+            assert token not in status_line(app)
+            notes = [str(n.message) for n in app._notifications]
+            assert any(f"fetching {url}?private_token=***" in n for n in notes), notes
+            assert not [n for n in notes if token in n]
+    finally:
+        server.stop()
+        svc.close()
