@@ -6,6 +6,7 @@ import argparse
 import dataclasses
 import datetime as dt
 import json
+import logging
 import re
 import sys
 from pathlib import Path
@@ -13,6 +14,7 @@ from pathlib import Path
 from gitops_tui.config import DEFAULT_CONTROL_NAMESPACE, Settings
 from gitops_tui.errors import GitOpsError
 from gitops_tui.redact import redact
+from gitops_tui.text import CleanFormatter, echo
 
 
 def _jsonable(value):
@@ -33,9 +35,10 @@ def _jsonable(value):
 
 def _emit(args: argparse.Namespace, data, text: str) -> None:
     if getattr(args, "output", "text") == "json":
-        print(json.dumps(_jsonable(data), indent=2, sort_keys=True))
+        # ensure_ascii: every control character in the data is written as \uXXXX.
+        print(json.dumps(_jsonable(data), indent=2, sort_keys=True, ensure_ascii=True))
     else:
-        print(text)
+        echo(text)
 
 
 def parse_duration(text: str) -> dt.timedelta:
@@ -203,10 +206,10 @@ def cmd_auth_set(args) -> int:
     # The token is read without echo and goes only to the OS keyring.
     token = getpass.getpass(f"token for {user} at {strip_credentials(args.remote)}: ")
     if not token:
-        print("error: empty token, nothing stored", file=sys.stderr)
+        echo("error: empty token, nothing stored", err=True)
         return 1
     auth_set(args.remote, user, token)
-    print(f"stored in the OS keyring for {strip_credentials(args.remote)} ({user})")
+    echo(f"stored in the OS keyring for {strip_credentials(args.remote)} ({user})")
     return 0
 
 
@@ -241,17 +244,17 @@ def cmd_local_cluster(args) -> int:
         if not cluster.running():
             cluster.down()  # leftovers of a cluster that half died
             cluster = LocalCluster(args.dir).up(detach=True)
-            print(f"API server {cluster.server}; logs in {cluster.logs}", file=sys.stderr)
-        print(cluster.kubeconfig)
+            echo(f"API server {cluster.server}; logs in {cluster.logs}", err=True)
+        echo(str(cluster.kubeconfig))
     elif args.action == "down":
         was = cluster.running()
         cluster.down()
-        print("stopped" if was else "not running", file=sys.stderr)
+        echo("stopped" if was else "not running", err=True)
     elif args.action == "kubeconfig":
         if not cluster.running():
-            print(f"error: no local cluster runs in {args.dir}", file=sys.stderr)
+            echo(f"error: no local cluster runs in {args.dir}", err=True)
             return 1
-        print(cluster.kubeconfig)
+        echo(str(cluster.kubeconfig))
     return 0
 
 
@@ -390,6 +393,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
+    if logging.lastResort is not None:  # the daemon's warnings, on stderr
+        logging.lastResort.setFormatter(CleanFormatter())
     argv = sys.argv[1:] if argv is None else argv
     # No command opens the UI on the repository in the current directory.
     args = parser.parse_args(argv or ["tui"])
@@ -399,12 +404,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except GitOpsError as e:
-        print(f"error: {redact(str(e))}", file=sys.stderr)
+        echo(f"error: {redact(str(e))}", err=True)
         return 1
     except KeyboardInterrupt:
         return 130
     except RuntimeError as e:  # BuildError, ClusterError: already one clear sentence
-        print(f"error: {redact(str(e))}", file=sys.stderr)
+        echo(f"error: {redact(str(e))}", err=True)
         return 1
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from gitops_tui.config import Settings
 from gitops_tui.demo import write_sample_repo
 from gitops_tui.localcluster import LocalCluster, default_dir
+from gitops_tui.text import echo
 
 
 def prepare(workdir: Path, public_key=None) -> tuple[Path, Path]:
@@ -29,7 +30,7 @@ def sync_all(service) -> None:
     for name in sorted(names, key=lambda n: n != "platform"):
         report = service.sync(name)
         state = "synced" if report.ok else "failed: " + "; ".join(report.errors)
-        print(f"  {name}: {state}", file=sys.stderr)
+        echo(f"  {name}: {state}", err=True)
 
 
 def start_controller(cluster: LocalCluster, workdir: Path):
@@ -43,12 +44,12 @@ def start_controller(cluster: LocalCluster, workdir: Path):
             cluster.kubeconfig, workdir / "sealed-secrets", binaries=ensure_sealed_secrets()
         ).start()
     except (BuildError, RuntimeError, OSError) as e:
-        print(f"sealed-secrets controller not started: {e}", file=sys.stderr)
+        echo(f"sealed-secrets controller not started: {e}", err=True)
         return None
     try:
         controller.expose()  # the API server's service proxy, as kubeseal uses
     except (RuntimeError, OSError) as e:
-        print(f"controller reachable at {controller.url} only: {e}", file=sys.stderr)
+        echo(f"controller reachable at {controller.url} only: {e}", err=True)
     return controller
 
 

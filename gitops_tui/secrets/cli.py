@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gitops_tui.errors import GitOpsError
+from gitops_tui.text import echo
 
 if TYPE_CHECKING:
     from gitops_tui.secrets.cert import Controller, ControllerCert
@@ -100,7 +101,7 @@ def load_cert(args: argparse.Namespace) -> ControllerCert:
         finally:
             api.close()
     for note in cert.warnings:
-        print(f"warning: {note}", file=sys.stderr)
+        echo(f"warning: {note}", err=True)
     return cert
 
 
@@ -211,7 +212,7 @@ def _merge_into(args: argparse.Namespace) -> int:
     keys = ss.set_values(values, cert.public_key)
     _write_in_place(path, ss.serialize())
     how = "" if ss.text_preserved else " (rewritten: its layout could not be kept)"
-    print(f"updated {path}: {', '.join(keys)}{how}", file=sys.stderr)
+    echo(f"updated {path}: {', '.join(keys)}{how}", err=True)
     return 0
 
 
@@ -229,7 +230,7 @@ def cmd_unseal(args: argparse.Namespace) -> int:
         finally:
             api.close()
     for note in ss.warnings:
-        print(f"warning: {note}", file=sys.stderr)
+        echo(f"warning: {note}", err=True)
     _print_object(ss.to_secret(ss.unseal(keys)), args.output)
     return 0
 
