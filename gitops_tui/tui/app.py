@@ -25,6 +25,7 @@ from gitops_tui.errors import GitOpsError
 from gitops_tui.health import object_health
 from gitops_tui.redact import redact
 from gitops_tui.service import Service
+from gitops_tui.text import clean
 from gitops_tui.tui.format import ago, ago_seconds, fit_rows, heal_text, health_text, sync_text
 from gitops_tui.tui.keys import KEYS, MUTATING, bindings, label
 from gitops_tui.tui.screens.details import DetailsScreen
@@ -138,7 +139,9 @@ class GitOpsApp(ReportsWorkerErrors, App):
         )
         yield Static("", id="app-detail", markup=False)
         yield Static(
-            f"repo: {self.service.settings.shown_repo}  starting…", id="statusbar", markup=False
+            clean(f"repo: {self.service.settings.shown_repo}  starting…"),
+            id="statusbar",
+            markup=False,
         )
         yield Footer()
 
@@ -198,10 +201,11 @@ class GitOpsApp(ReportsWorkerErrors, App):
     def ui_call(self, fn, *args, **kwargs):
         return ui_call(self, fn, *args, **kwargs)
 
-    def notify(self, message: str, *, markup: bool = False, **kwargs) -> None:
-        # Messages quote Git, the API server and operators, whose [brackets] are text,
-        # and whose URLs may carry credentials.
-        super().notify(redact(message), markup=markup, **kwargs)
+    def notify(self, message: str, *, title: str = "", markup: bool = False, **kwargs) -> None:
+        # Messages quote Git, the API server and operators: their [brackets] are text,
+        # their URLs may carry credentials, and their control characters never reach
+        # the terminal.
+        super().notify(clean(redact(message)), title=clean(title), markup=markup, **kwargs)
 
     def on_unmount(self) -> None:
         self._stopping.set()
@@ -297,7 +301,7 @@ class GitOpsApp(ReportsWorkerErrors, App):
     def _set_cluster(self, text: str) -> None:
         if text != self._cluster_shown:
             self._cluster_shown = text
-            self.query_one("#cluster", Static).update(text, layout=False)
+            self.query_one("#cluster", Static).update(clean(text), layout=False)
 
     def _watch_text(self) -> str:
         """The live view is only as fresh as its watches: say when they fail."""
@@ -314,7 +318,7 @@ class GitOpsApp(ReportsWorkerErrors, App):
     def _set_status(self, text: str) -> None:
         if text != self._status_text:  # most repaints leave it as it was: no redraw then
             self._status_text = text
-            self.query_one("#statusbar", Static).update(text, layout=False)
+            self.query_one("#statusbar", Static).update(clean(text), layout=False)
 
     def _paint(self, views: list, subjects: dict, head, all_names: list[str]) -> None:
         for v in views:
@@ -476,7 +480,8 @@ class GitOpsApp(ReportsWorkerErrors, App):
         # ms under load, and the panes would jump as the cursor moves between apps.
         detail = self.query_one("#app-detail", Static)
         width = detail.content_size.width or self.size.width - 2  # before the first layout
-        text = fit_rows(lines, width, DETAIL_ROWS)
+        # Cleaned before they are cut: a placeholder takes a cell, a control none.
+        text = fit_rows([clean(line) for line in lines], width, DETAIL_ROWS)
         if text != self._detail_text:
             self._detail_text = text
             detail.update(text, layout=False)

@@ -7,6 +7,8 @@ import datetime as dt
 from rich.cells import cell_len, set_cell_size
 from rich.text import Text
 
+from gitops_tui.text import clean
+
 SYNC_STYLE = {
     "Synced": ("✔", "green"),
     "OutOfSync": ("✘", "yellow"),
@@ -22,6 +24,16 @@ HEALTH_STYLE = {
     "Missing": ("?", "red"),
     "Unknown": ("…", "dim"),
 }
+
+
+def plain(value: str | Text) -> Text:
+    """Text from Git or the cluster for a widget: never read as markup ("[/]" is two
+    brackets and a slash), no terminal controls. Always a new Text: callers may cut it."""
+    if isinstance(value, Text):
+        text = value.copy()
+        text.plain = clean(text.plain)  # one placeholder per character: spans stay put
+        return text
+    return Text(clean(str(value)))
 
 
 def sync_text(status: str) -> Text:

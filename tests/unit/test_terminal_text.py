@@ -12,8 +12,10 @@ from pathlib import Path
 
 import pytest
 import yaml
+from rich.text import Text
 
 from gitops_tui.text import clean
+from gitops_tui.tui.format import plain
 from tests.hostile import AUTHOR, CLEAR, CLIPBOARD, HYPERLINK, MARKUP, RLO, SUBJECT, unsafe_in
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,6 +37,15 @@ def test_clean_replaces_every_control_with_one_visible_placeholder() -> None:
 def test_clean_keeps_tabs_newlines_markup_and_ordinary_unicode() -> None:
     text = "web:\tnginx 1.27\n✔ Synced · 東京 · café · [b]not bold[/b] · ␛"
     assert clean(text) is text
+
+
+def test_plain_cleans_a_styled_text_and_keeps_its_styles() -> None:
+    styled = Text.assemble(("ok ", "green"), (f"{CLEAR}bad", "red"))
+    shown = plain(styled)
+    assert shown.plain == "ok ␛[2Jbad"
+    assert [(s.start, s.end, s.style) for s in shown.spans] == [(0, 3, "green"), (3, 10, "red")]
+    assert styled.plain == f"ok {CLEAR}bad"  # the caller's Text is left as it was
+    assert plain(MARKUP[1]).plain == MARKUP[1]  # a str is never read as markup
 
 
 # ---- the CLI --------------------------------------------------------------------------

@@ -10,6 +10,9 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
+from gitops_tui.text import clean
+from gitops_tui.tui.format import plain
+
 
 def details_text(view) -> Text:
     app, state = view.app, view.state
@@ -46,7 +49,7 @@ def details_text(view) -> Text:
         mark, style = ("✔", "green") if r.ok else ("✘", "red")
         out.append(f"  {mark} {r.at[:19]} {r.trigger:<10} {r.revision[:8]} ", style=style)
         out.append(f"{r.message}\n")
-    return out
+    return plain(out)  # names, paths, reasons and messages from Git and the cluster
 
 
 class DetailsScreen(ModalScreen[None]):
@@ -58,7 +61,9 @@ class DetailsScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wide"):
-            yield Label(f"Details: {self.view.app.name}", classes="dialog-title", markup=False)
+            yield Label(
+                clean(f"Details: {self.view.app.name}"), classes="dialog-title", markup=False
+            )
             with VerticalScroll(classes="dialog-body"):
                 yield Static(details_text(self.view), id="details-body")
 

@@ -11,7 +11,8 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from gitops_tui.tui.format import local_hhmm, sync_text
+from gitops_tui.text import clean
+from gitops_tui.tui.format import local_hhmm, plain, sync_text
 from gitops_tui.tui.keys import bindings
 
 
@@ -54,15 +55,18 @@ def _short(value) -> str:
 
 
 def render_diff(d, split: bool):
+    """Every text here quotes Git or the cluster (names, managers, values, annotations):
+    plain Text, cleaned of terminal controls."""
     parts = []
-    head = Text.assemble(Text(f"{d.ref}  ", style="bold"), sync_text(str(d.status)))
+    head = Text.assemble(plain(Text(f"{d.ref}  ", style="bold")), sync_text(str(d.status)))
     parts.append(head)
     if d.drifted_by:
         for m in d.drifted_by:
             how = m.operation + (f" of {m.subresource}" if m.subresource else "")
             # The API server does not always stamp a time (scale subresource writes).
             when = f" at {local_hhmm(m.time.isoformat())}" if m.time else ""
-            parts.append(Text(f"  changed by {m.manager} ({how}){when}", style="bold yellow"))
+            line = Text(f"  changed by {m.manager} ({how}){when}", style="bold yellow")
+            parts.append(plain(line))
     if d.changes:
         fields = Table(box=None, show_header=True, header_style="bold", padding=(0, 1))
         fields.add_column("FIELD")
@@ -71,13 +75,13 @@ def render_diff(d, split: bool):
         fields.add_column("BY")
         for c in d.changes:
             cells = (c.path, _short(c.old), _short(c.new), ", ".join(c.by) or "-")
-            fields.add_row(*map(Text, cells))  # plain text: values may hold brackets
+            fields.add_row(*map(plain, cells))  # plain text: values may hold brackets
         parts.append(fields)
-    if d.unified:
+    if unified := clean(d.unified):
         if split:
-            parts.append(side_by_side(d.unified))
+            parts.append(side_by_side(unified))
         else:
-            parts.append(Syntax(d.unified, "diff", theme="ansi_dark", word_wrap=True))
+            parts.append(Syntax(unified, "diff", theme="ansi_dark", word_wrap=True))
     elif str(d.status) == "Synced":
         parts.append(Text("no differences", style="green"))
     return Group(*parts)
@@ -97,7 +101,7 @@ class DiffScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Static("", id="diff-title", markup=False)
         with VerticalScroll(id="diff-body"):
-            yield Static("", id="diff-content")
+            yield Static("", id="diff-content", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -107,7 +111,7 @@ class DiffScreen(Screen[None]):
         title = self.query_one("#diff-title", Static)
         content = self.query_one("#diff-content", Static)
         if not self.diffs and not self.gone:
-            title.update(f"diff: {self.app_name}")
+            title.update(clean(f"diff: {self.app_name}"))
             content.update("nothing rendered for this app yet")
             return
         d = self.gone or self.diffs[self.index]
@@ -117,7 +121,7 @@ class DiffScreen(Screen[None]):
             if self.gone
             else f"object {self.index + 1}/{len(self.diffs)}"
         )
-        title.update(f"diff: {self.app_name}  {where}  ({view}, v toggles)")
+        title.update(clean(f"diff: {self.app_name}  {where}  ({view}, v toggles)"))
         content.update(render_diff(d, self.split))
 
     def update_diffs(self, diffs: list) -> None:

@@ -13,6 +13,8 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from gitops_tui.errors import GitOpsError
+from gitops_tui.text import clean
+from gitops_tui.tui.format import plain
 from gitops_tui.tui.keys import bindings
 from gitops_tui.tui.screens.modals import Confirm
 from gitops_tui.tui.threads import ReportsWorkerErrors, push_once, ui_call, worker
@@ -50,11 +52,11 @@ class PatchScreen(Screen[None]):
         self.title_text, self.patch = title, patch
 
     def compose(self) -> ComposeResult:
-        yield Static(self.title_text, id="patch-title", markup=False)
+        yield Static(clean(self.title_text), id="patch-title", markup=False)
         with VerticalScroll():
-            yield Static(
-                Syntax(self.patch or "(no change in this app's paths)", "diff", theme="ansi_dark")
-            )
+            # The files' own text: it may hold escape sequences, shown as placeholders.
+            patch = clean(self.patch) or "(no change in this app's paths)"
+            yield Static(Syntax(patch, "diff", theme="ansi_dark"))
         yield Footer()
 
     def action_cursor_down(self) -> None:
@@ -83,14 +85,16 @@ class HistoryScreen(ReportsWorkerErrors, Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Static(
-            f"history: {self.app_name}  (commits and reconciler events)", id="history-title"
+            clean(f"history: {self.app_name}  (commits and reconciler events)"),
+            id="history-title",
+            markup=False,
         )
         table = DataTable(id="history", cursor_type="row", zebra_stripes=True)
         # Fixed widths: columns do not jump as pages of commits and events arrive.
         for label, width in HISTORY_COLUMNS:
             table.add_column(label, width=width)
         yield table
-        yield Static("", id="history-detail")
+        yield Static("", id="history-detail", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -173,15 +177,15 @@ class HistoryScreen(ReportsWorkerErrors, Screen[None]):
                 if len(subject) > SUBJECT_WIDTH:
                     subject = subject[: SUBJECT_WIDTH - 1] + "…"
                 # Text, not str: the table reads a str as markup, and subjects hold [brackets].
-                table.add_row(t, item.short, Text(item.author_name), files, Text(subject))
+                table.add_row(t, item.short, plain(item.author_name), files, plain(subject))
             else:
                 style = "green" if item.ok else "red"
                 table.add_row(
                     t,
-                    Text(f"⚙ {item.action}", style=style),
-                    Text(item.who.split(" ")[0]),
+                    plain(Text(f"⚙ {item.action}", style=style)),
+                    plain(item.who.split(" ")[0]),
                     "",
-                    Text(item.message, style=style),
+                    plain(Text(item.message, style=style)),
                 )
         if rows:
             table.move_cursor(row=min(cursor, len(rows) - 1))
@@ -195,13 +199,13 @@ class HistoryScreen(ReportsWorkerErrors, Screen[None]):
             if kind == "commit":
                 files = ", ".join(f"{f.path} (+{f.additions}/-{f.deletions})" for f in item.files)
                 detail.update(
-                    Text(
+                    plain(
                         f"{item.sha}  {item.author_name} <{item.author_email}>\n"
                         f"{item.subject}\n{files}"
                     )
                 )
             else:
-                detail.update(Text(f"{item.at} {item.who}: {item.message}"))
+                detail.update(plain(f"{item.at} {item.who}: {item.message}"))
 
     def _selected_commit(self):
         table = self.query_one("#history", DataTable)

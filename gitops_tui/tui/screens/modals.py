@@ -10,9 +10,12 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
+from gitops_tui.text import clean
+
 
 class Confirm(ModalScreen[bool]):
-    """A yes/no question with a scrollable body (what will change, what will be pruned)."""
+    """A yes/no question with a scrollable body (what will change, what will be pruned).
+    Title and body are plain text: they quote commit subjects, objects and errors."""
 
     BINDINGS = [
         Binding("escape", "cancel", "Cancel"),
@@ -26,9 +29,9 @@ class Confirm(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(self.title_text, classes="dialog-title", markup=False)
+            yield Label(clean(self.title_text), classes="dialog-title", markup=False)
             with VerticalScroll(classes="dialog-body"):
-                yield Static(self.body, markup=False)
+                yield Static(clean(self.body), markup=False)
             with Horizontal(classes="dialog-buttons"):
                 yield Button(f"{self.yes} (y)", variant="primary", id="yes")
                 yield Button("Cancel (n)", id="no")
@@ -60,7 +63,9 @@ class PauseModal(ModalScreen[PauseRequest | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(f"Pause selfHeal of {self.app_name}", classes="dialog-title")
+            yield Label(
+                clean(f"Pause selfHeal of {self.app_name}"), classes="dialog-title", markup=False
+            )
             yield Label("Reason (shown to everyone, kept in the audit log)")
             yield Input(placeholder="debugging INC-1234", id="reason")
             yield Label("For (e.g. 30m, 1h, 2h30m)")
@@ -85,7 +90,7 @@ class PauseModal(ModalScreen[PauseRequest | None]):
         try:
             parse_duration(duration)
         except Exception as e:
-            error.update(str(e))
+            error.update(clean(str(e)))
             return
         self.dismiss(PauseRequest(reason, duration))
 

@@ -20,6 +20,8 @@ from textual.widgets import Button, DataTable, Footer, Input, Label, Static
 from gitops_tui.errors import GitOpsError
 from gitops_tui.secrets.crypto import Scope
 from gitops_tui.secrets.edit import SecretEdit, SecretFile
+from gitops_tui.text import clean
+from gitops_tui.tui.format import plain
 from gitops_tui.tui.keys import bindings
 from gitops_tui.tui.screens.modals import Confirm
 from gitops_tui.tui.threads import ReportsWorkerErrors, push_once, ui_call, worker
@@ -44,9 +46,9 @@ class ValueModal(ModalScreen[ValueInput | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(self.title_text, classes="dialog-title", markup=False)
+            yield Label(clean(self.title_text), classes="dialog-title", markup=False)
             yield Label("Key")
-            yield Input(value=self.key, id="secret-key", disabled=not self.key_editable)
+            yield Input(value=clean(self.key), id="secret-key", disabled=not self.key_editable)
             yield Label("Value (masked; sealed on save, never written in clear)")
             yield Input(password=True, id="secret-value")
             yield Label("…or read the value from a file (e.g. a TLS key)")
@@ -60,7 +62,8 @@ class ValueModal(ModalScreen[ValueInput | None]):
         self.query_one("#secret-key" if self.key_editable else "#secret-value", Input).focus()
 
     def _submit(self) -> None:
-        key = self.query_one("#secret-key", Input).value.strip()
+        # A fixed key is the file's own, not the cleaned text the input shows.
+        key = self.query_one("#secret-key", Input).value.strip() if self.key_editable else self.key
         box = self.query_one("#secret-value", Input)
         value = box.value.encode()
         box.value = ""
@@ -73,7 +76,7 @@ class ValueModal(ModalScreen[ValueInput | None]):
             try:
                 value = Path(path).expanduser().read_bytes()
             except OSError as e:
-                error.update(f"cannot read {path}: {e.strerror or e}")
+                error.update(clean(f"cannot read {path}: {e.strerror or e}"))
                 return
         if not key or not value:
             error.update("A key and a value (or a non-empty file) are needed.")
@@ -106,11 +109,13 @@ class NameModal(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(self.title_text, classes="dialog-title", markup=False)
-            yield Input(value=self.value, id="secret-new-name")
+            yield Label(clean(self.title_text), classes="dialog-title", markup=False)
+            yield Input(value=clean(self.value), id="secret-new-name")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        self.dismiss(event.value.strip() or None)
+        new = event.value.strip()
+        # Left as shown: the name as it is, not its cleaned look.
+        self.dismiss(self.value if new == clean(self.value) else new or None)
 
     def action_cancel(self) -> None:
         self.dismiss(None)
@@ -141,7 +146,7 @@ class SecretScreen(ReportsWorkerErrors, Screen[None]):
         template = ss.template
         scope = f"{ss.scope}" + (f" → {self.edit.scope}" if self.edit.scope else "")
         self.query_one("#secret-title", Static).update(
-            Text(
+            plain(
                 f"sealed secret {f.ref}  scope {scope}  type {template.type or 'Opaque'}"
                 f"  file {f.path}" + ("  (unsaved changes)" if self.edit.dirty else "")
             )
@@ -151,10 +156,11 @@ class SecretScreen(ReportsWorkerErrors, Screen[None]):
         table.clear()
         for key, state in self.edit.key_states():
             style = STATE_STYLE.get(state.split(" ")[0], "")
-            table.add_row(key, Text(state, style=style), "••••••••", key=key)
+            # Text, not str: the table reads a str as markup.
+            table.add_row(plain(key), plain(Text(state, style=style)), "••••••••", key=key)
         if table.row_count:
             table.move_cursor(row=min(cursor, table.row_count - 1))
-        warnings = [f"⚠ {w}" for w in ss.warnings]
+        warnings = [clean(f"⚠ {w}") for w in ss.warnings]
         self.query_one("#secret-detail", Static).update(
             "\n".join(
                 [

@@ -22,6 +22,9 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from gitops_tui.text import clean, is_clean
+from gitops_tui.tui.format import plain
+
 Cell = str | Text
 PAD = 1  # blank cells either side of a value
 FLEX_MIN = 12  # the narrowest a flex column gets
@@ -224,9 +227,10 @@ class RowTable(ScrollView, can_focus=True):
         self._announce()
 
     def update_row(self, key: str, cells: Sequence[Cell]) -> None:
-        if _same(self._cells.get(key), tuple(cells)):
+        cells = self._checked(key, tuple(cells))
+        if _same(self._cells.get(key), cells):
             return
-        if self._store(key, tuple(cells)):
+        if self._store(key, cells):
             self._resized()
             self.refresh()  # a wider column moves every line
         else:
@@ -235,11 +239,12 @@ class RowTable(ScrollView, can_focus=True):
     def _checked(self, key: str, cells: tuple[Cell, ...]) -> tuple[Cell, ...]:
         if len(cells) != len(self.column_names):
             raise ValueError(f"row {key!r} has {len(cells)} cells, not {len(self.column_names)}")
-        return cells
+        # Cells quote Git and the cluster: no terminal control reaches the screen.
+        return tuple(_safe(c) for c in cells)
 
     def _store(self, key: str, cells: tuple[Cell, ...]) -> bool:
-        """Keep a row's cells; True when a column is drawn wider for them."""
-        self._cells[key] = self._checked(key, cells)
+        """Keep a row's (checked) cells; True when a column is drawn wider for them."""
+        self._cells[key] = cells
         self._version[key] = self._version.get(key, 0) + 1
         grew = False
         for i, value in enumerate(cells):
@@ -442,6 +447,12 @@ class RowTable(ScrollView, can_focus=True):
         # cursor reads as one bar.
         post = Style(color=style.color, bgcolor=style.bgcolor) if cursor else None
         return Strip(Segment.apply_style(segments, style=style, post_style=post))
+
+
+def _safe(value: Cell) -> Cell:
+    if isinstance(value, Text):
+        return value if is_clean(value.plain) else plain(value)
+    return clean(str(value))
 
 
 def _drawn_width(widths: Sequence[int]) -> int:
