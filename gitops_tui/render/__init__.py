@@ -7,10 +7,13 @@ import posixpath
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..errors import RenderError
 from ..source import Entry, SourceTree, norm
 from .kustomize import render_kustomization
 from .kustomize.cache import RecordingTree
 from .kustomize.load import KUSTOMIZATION_FILES
+from .kustomize.resources import res_id
+from .kustomize.shapes import object_problem
 from .plain import render_plain
 
 __all__ = ["Rendered", "Renderer", "is_kustomize", "render"]
@@ -25,9 +28,15 @@ def render(
     tree: SourceTree, path: str, *, recurse: bool = False, allow_remote: bool = False
 ) -> list[dict[str, Any]]:
     """Kustomize when the directory holds a kustomization, else its plain manifests."""
-    if is_kustomize(tree, path):
-        return render_kustomization(tree, path, allow_remote=allow_remote)
-    return render_plain(tree, path, recurse)
+    if not is_kustomize(tree, path):
+        return render_plain(tree, path, recurse)
+    objects = render_kustomization(tree, path, allow_remote=allow_remote)
+    # kustomize prints what a JSON patch made of an object; only what can be applied
+    # (and tracked: labels, annotations) goes on.
+    for obj in objects:
+        if problem := object_problem(obj):
+            raise RenderError(norm(path) or ".", f"{res_id(obj)}: {problem}")
+    return objects
 
 
 class OverlayTree:

@@ -10,6 +10,7 @@ import yaml
 from ..errors import RenderError
 from ..source import SourceTree, norm
 from .kustomize.load import KUSTOMIZATION_FILES, Loader
+from .nesting import NestingError, depth
 
 
 def _split(ref: str) -> tuple[str, str | None, str | None]:
@@ -54,8 +55,17 @@ def with_images(tree: SourceTree, path: str, images: list[str]) -> SourceTree:
             break
     else:
         return tree  # Argo CD applies kustomize options to kustomize sources only
-    data = yaml.load(tree.read(file), Loader=Loader) or {}
-    entries = {e.get("name"): e for e in data.get("images") or [] if isinstance(e, dict)}
+    try:
+        data = yaml.load(tree.read(file), Loader=Loader) or {}
+        depth(data)
+    except (yaml.YAMLError, NestingError):
+        return tree  # the render says what is wrong with the file, and where
+    have = data.get("images") or [] if isinstance(data, dict) else None
+    if not isinstance(have, list) or not all(
+        isinstance(e, dict) and not isinstance(e.get("name"), dict | list) for e in have
+    ):
+        return tree  # not a kustomization the render will take: it says why
+    entries = {e.get("name"): e for e in have}
     for spec in images:
         try:
             entry = image_entry(spec)

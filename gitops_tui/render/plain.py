@@ -10,18 +10,26 @@ import yaml
 from ..errors import RenderError
 from ..source import SourceTree, norm
 from .kustomize.load import Loader, load_documents
+from .kustomize.shapes import object_problem
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 
 
 def manifest_files(tree: SourceTree, path: str, recurse: bool = False) -> list[str]:
-    """The manifest files under `path`, sorted as Argo CD and Flux read them (by path)."""
+    """The manifest files under `path`, sorted as Argo CD and Flux read them (by path).
+    A loop, not recursion: directories may nest deeper than Python's recursion limit."""
     out: list[str] = []
-    for entry in tree.listdir(path):
-        child = norm(posixpath.join(path, entry.name))
+    stack = [(path, iter(tree.listdir(path)))]
+    while stack:
+        base, entries = stack[-1]
+        entry = next(entries, None)
+        if entry is None:
+            stack.pop()
+            continue
+        child = norm(posixpath.join(base, entry.name))
         if entry.is_dir:
             if recurse and not entry.name.startswith("."):
-                out.extend(manifest_files(tree, child, recurse))
+                stack.append((child, iter(tree.listdir(child))))
         elif entry.name.endswith(MANIFEST_SUFFIXES) and not entry.name.startswith("."):
             out.append(child)
     return out
@@ -39,6 +47,8 @@ def check_manifest(obj: dict[str, Any], file: str, line: int | None) -> None:
     for key in ("apiVersion", "kind"):
         if not isinstance(obj.get(key), str) or not obj[key]:
             raise RenderError(file, f"a manifest needs {key}", line)
+    if problem := object_problem(obj):
+        raise RenderError(file, f"{obj['kind']}: {problem}", line)
     meta = obj.get("metadata")
     if not isinstance(meta, dict) or not (meta.get("name") or meta.get("generateName")):
         raise RenderError(file, f"{obj['kind']} has no metadata.name", line)

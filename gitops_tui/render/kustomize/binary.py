@@ -52,27 +52,33 @@ def materialize(tree: SourceTree, dest: Path, path: str = "") -> None:
 
     Nothing is written outside `dest`: every name is one plain path component, every
     target resolves below `dest`, and a file is only ever created, never overwritten
-    (so not through a link either).
+    (so not through a link either). A loop, not recursion: directories may nest
+    deeper than Python's recursion limit.
     """
     root = Path(os.path.abspath(dest))  # lexical: the names are checked, no link is made
-    for entry in tree.listdir(path):
-        child = f"{path}/{entry.name}" if path else entry.name
-        if why := unsafe_name(entry.name):
-            raise RenderError(child, f"refusing to copy a tree entry named {entry.name!r} ({why})")
-        target = dest / child
-        if not Path(os.path.abspath(target)).is_relative_to(root):
-            raise RenderError(child, f"{target} is outside {root}")
-        try:
+    todo = [path]
+    while todo:
+        base = todo.pop()
+        for entry in tree.listdir(base):
+            child = f"{base}/{entry.name}" if base else entry.name
+            if why := unsafe_name(entry.name):
+                raise RenderError(
+                    child, f"refusing to copy a tree entry named {entry.name!r} ({why})"
+                )
+            target = dest / child
+            if not Path(os.path.abspath(target)).is_relative_to(root):
+                raise RenderError(child, f"{target} is outside {root}")
+            try:
+                if entry.is_dir:
+                    target.mkdir()
+                else:
+                    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
+                    with os.fdopen(os.open(target, flags, 0o600), "wb") as f:
+                        f.write(tree.read(child))
+            except FileExistsError:
+                raise RenderError(child, "the tree holds this name twice") from None
             if entry.is_dir:
-                target.mkdir()
-            else:
-                flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
-                with os.fdopen(os.open(target, flags, 0o600), "wb") as f:
-                    f.write(tree.read(child))
-        except FileExistsError:
-            raise RenderError(child, "the tree holds this name twice") from None
-        if entry.is_dir:
-            materialize(tree, dest, child)
+                todo.append(child)
 
 
 def binary_env(home: Path, *, network: bool = False) -> dict[str, str]:

@@ -6,7 +6,7 @@ from typing import Any
 
 from ...errors import RenderError
 from ...source import SourceTree
-from . import generators, names, patches, transformers
+from . import generators, names, patches, shapes, transformers
 from .load import Kustomization, Unsupported, load_documents, load_kustomization
 from .paths import is_remote, local_path, resolve
 from .resources import ResMap, Resource
@@ -57,13 +57,16 @@ BINARY_FIELDS = frozenset(
 
 
 def _check_fields(k: Kustomization) -> None:
-    for key in k.data:
+    shapes.check_kustomization(k)
+    for key, value in k.data.items():
         if key in NATIVE_FIELDS:
             continue
         if key in BINARY_FIELDS:
+            if value in (None, [], {}):
+                continue  # nothing in it for the binary to do
             raise Unsupported(key, k.file, k.line(key))
-        raise RenderError(k.file, f"unknown field {key!r} in kustomization", k.line(key))
-    if k.get("labels") and any((e or {}).get("fields") for e in k.get("labels")):
+        raise RenderError(k.file, f"unknown field {key!r} in kustomization", k.line(str(key)))
+    if any(e.get("fields") for e in k.get("labels", [])):
         raise Unsupported("labels.fields", k.file, k.line("labels"))
 
 
@@ -103,7 +106,10 @@ def _accumulate(
                     rm.append(r, k.file, at)
             elif tree.exists(path):
                 path = local_path(k, entry, at)
-                for doc in load_documents(tree.read(path), path):
+                data = tree.read(path)
+                docs = load_documents(data, path)
+                shapes.check_objects(docs, data, path)
+                for doc in docs:
                     if not (doc.get("metadata") or {}).get("name"):
                         raise RenderError(
                             path, f"missing metadata.name in {doc.get('kind', 'object')}"

@@ -11,6 +11,7 @@ import yaml
 
 from ...errors import RenderError
 from ...source import SourceTree, norm
+from ..nesting import check_depth
 
 _Base: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -65,6 +66,7 @@ def load_documents(data: bytes, file: str) -> list[dict[str, Any]]:
         ) from None
     out: list[dict[str, Any]] = []
     for doc in docs:
+        check_depth(doc, file)
         if doc is None or doc == {}:
             continue
         if not isinstance(doc, dict):
@@ -137,6 +139,7 @@ def load_kustomization(
         value = {}
     if not isinstance(value, dict):
         raise RenderError(file, "a kustomization must be a mapping", 1)
+    check_depth(value, file)
     k = Kustomization(dir=dir, file=file, data=value)
     if isinstance(node, yaml.MappingNode):
         for key_node, val_node in node.value:

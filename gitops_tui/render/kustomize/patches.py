@@ -9,15 +9,17 @@ import yaml
 
 from ...errors import RenderError
 from ...source import SourceTree
-from . import patches_json6902, patches_sm
+from ..nesting import check_depth
+from . import patches_json6902, patches_sm, shapes
 from .load import Kustomization, Loader, Unsupported, load_documents, read
 from .paths import joined, local_path
 from .resources import ResMap, Resource, res_id
 
 
-def _matches_selector(labels: dict[str, Any], selector: str) -> bool:
+def _matches_selector(labels: Any, selector: str) -> bool:
     """A label selector string (equality, set-based and existence terms)."""
-    labels = {str(a): str(b) for a, b in (labels or {}).items()}
+    # A JSON patch may have left labels that are no mapping: they match nothing.
+    labels = {str(a): str(b) for a, b in labels.items()} if isinstance(labels, dict) else {}
     for term in re.split(r",(?![^()]*\))", selector):
         term = term.strip()
         if not term:
@@ -69,15 +71,36 @@ def select(rm: ResMap, target: dict[str, Any]) -> list[Resource]:
         if target.get("kind") and target["kind"] != cur.kind:
             continue
         if target.get("labelSelector") and not _matches_selector(
-            r.meta.get("labels") or {}, str(target["labelSelector"])
+            r.meta.get("labels"), str(target["labelSelector"])
         ):
             continue
         if target.get("annotationSelector") and not _matches_selector(
-            r.meta.get("annotations") or {}, str(target["annotationSelector"])
+            r.meta.get("annotations"), str(target["annotationSelector"])
         ):
             continue
         out.append(r)
     return out
+
+
+def _select(
+    rm: ResMap, target: dict[str, Any], k: Kustomization, field: str, i: int
+) -> list[Resource]:
+    """select(), with a target's bad name or namespace pattern as the entry's error."""
+    try:
+        return select(rm, target)
+    except re.error as e:
+        key = next((k for k in ("name", "namespace") if target.get(k)), "name")
+        for key in ("name", "namespace"):
+            try:
+                re.compile(f"^(?:{target.get(key) or ''})$")
+            except re.error:
+                break
+        raise RenderError(
+            k.file,
+            f"{field}[{i}].target.{key} {target.get(key)!r} is not a valid regular "
+            f"expression: {e.msg}",
+            k.line(field, i),
+        ) from None
 
 
 def _apply_sm(r: Resource, patch: dict[str, Any]) -> None:
@@ -152,22 +175,38 @@ def _json_ops(data: bytes, file: str) -> list[dict[str, Any]]:
         ) from None
     if not isinstance(ops, list):
         raise RenderError(file, "a JSON patch must be a list of operations")
+    check_depth(ops, file)
     return ops
 
 
 def _apply_json(targets: list[Resource], ops: list[dict[str, Any]], file: str) -> None:
     for r in targets:
         try:
-            r.obj = patches_json6902.apply(r.obj, ops)
+            obj = patches_json6902.apply(r.obj, ops)
         except patches_json6902.PatchError as e:
             raise RenderError(file, f"applying JSON patch to {r.id}: {e}") from None
+        # A patch may replace the whole object, or its metadata, with anything.
+        if not isinstance(obj, dict):
+            raise RenderError(
+                file, f"applying JSON patch to {r.id}: the result is a {shapes.type_name(obj)}"
+            )
+        if problem := shapes.object_problem(obj, shapes.IDENTITY):
+            raise RenderError(file, f"applying JSON patch to {r.id}: {problem}")
+        r.obj = obj
+
+
+def _patch_documents(data: bytes, file: str) -> list[dict[str, Any]]:
+    """The strategic merge patches in a file: objects whose identity can be read."""
+    docs = load_documents(data, file)
+    shapes.check_objects(docs, data, file)
+    return docs
 
 
 def strategic_merge_field(tree: SourceTree, k: Kustomization, rm: ResMap) -> None:
     field = "patchesStrategicMerge"
     for i, entry in enumerate(k.get(field, [])):
         file, data = _load_patch(tree, k, entry, field, i)
-        for patch in load_documents(data, file):
+        for patch in _patch_documents(data, file):
             _sm_by_id(rm, patch, file, k, field, i)
         rm.drop_empty()
 
@@ -198,9 +237,9 @@ def patches_field(tree: SourceTree, k: Kustomization, rm: ResMap) -> None:
         if _is_json_patch(data, file):
             if not target:
                 raise RenderError(k.file, "a JSON patch needs a target", k.line(field, i))
-            _apply_json(select(rm, target), _json_ops(data, file), file)
+            _apply_json(_select(rm, target, k, field, i), _json_ops(data, file), file)
             continue
-        docs = load_documents(data, file)
+        docs = _patch_documents(data, file)
         if target:
             if len(docs) > 1:
                 raise RenderError(
@@ -208,7 +247,7 @@ def patches_field(tree: SourceTree, k: Kustomization, rm: ResMap) -> None:
                     "multiple strategic merge patches in one patches entry may not set target",
                     k.line(field, i),
                 )
-            for r in select(rm, target):
+            for r in _select(rm, target, k, field, i):
                 for patch in docs:
                     _apply_sm(r, patch)
         else:
@@ -226,4 +265,4 @@ def json6902_field(tree: SourceTree, k: Kustomization, rm: ResMap) -> None:
             data = read(tree, file, k.file, k.line(field, i))
         else:
             file, data = k.file, str(entry.get("patch") or "").encode()
-        _apply_json(select(rm, target), _json_ops(data, file), file)
+        _apply_json(_select(rm, target, k, field, i), _json_ops(data, file), file)

@@ -175,9 +175,17 @@ def _update_image(value: str, entry: dict[str, Any], pattern: re.Pattern[str]) -
 
 
 def images(rm: ResMap, k: Kustomization) -> None:
-    for entry in k.get("images", []):
+    for i, entry in enumerate(k.get("images", [])):
         # kustomize builds this pattern from the name as given (unescaped).
-        pattern = re.compile("^" + str(entry.get("name", "")) + r"(@sha256)?(:[a-zA-Z0-9_.{}-]*)?$")
+        name = str(entry.get("name", ""))
+        try:
+            pattern = re.compile("^" + name + r"(@sha256)?(:[a-zA-Z0-9_.{}-]*)?$")
+        except re.error as e:
+            raise RenderError(
+                k.file,
+                f"images[{i}].name {name!r} is not a valid pattern: {e.msg}",
+                k.line("images", i),
+            ) from None
         for r in rm:
             for containers in walk_all(r.obj, ("containers", "initContainers")):
                 for c in containers:
