@@ -14,6 +14,7 @@ import shutil
 import threading
 import uuid
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pygit2
 from pygit2.enums import FetchPrune, Option
@@ -108,6 +109,11 @@ def _source_url(source: str | Path) -> str:
     if path.exists():
         return str(path.resolve())
     if isinstance(source, str) and is_url(text):
+        try:
+            urlsplit(text)  # a stray bracket in the host: "Invalid IPv6 URL"
+        except ValueError as e:
+            shown = re.sub(r"//[^/@]*@", "//", text)  # never a password in an error
+            raise GitError(f"not a valid repository URL {shown!r}: {e}") from None
         return text
     # Neither: it may still be a URL mistyped around its credentials (``token@host/x``).
     shown = strip_credentials(text)
