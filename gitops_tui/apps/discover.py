@@ -9,12 +9,24 @@ from typing import Any
 
 import yaml
 
-from ..errors import SourceError
+from ..errors import GitOpsError, SourceError, unexpected
 from ..redact import strip_credentials
 from ..render.kustomize.load import Loader
+from ..render.kustomize.shapes import (
+    STRINGS,
+    Any_,
+    Bool,
+    List,
+    Map,
+    Shape,
+    ShapeError,
+    Str,
+    type_name,
+)
+from ..render.nesting import NestingError, depth
 from ..render.plain import MANIFEST_SUFFIXES
 from ..source import PathOutsideRoot, SourceTree, norm
-from .model import App, IgnoreRule
+from .model import App, IgnoreRule, name_problem
 
 CONFIG_FILE = "gitops-tui.yaml"
 ARGO_GROUP = "argoproj.io/"
@@ -23,6 +35,85 @@ FLUX_SOURCE = "source.toolkit.fluxcd.io/"
 IN_CLUSTER = {"https://kubernetes.default.svc", "in-cluster", None, ""}
 # Directories that never hold app declarations, skipped for speed.
 SKIP_DIRS = {".git", "node_modules", "vendor", ".github"}
+
+# The fields discovery reads, with the shape Argo CD, Flux and gitops-tui.yaml give
+# them: `prune: "false"` must not read as true, nor `path: [a]` fail far away.
+METADATA = Map({"name": Str(), "namespace": Str()})
+ARGO = Map(
+    {
+        "metadata": METADATA,
+        "spec": Map(
+            {
+                "project": Str(),
+                "source": Map(
+                    {
+                        "repoURL": Str(),
+                        "path": Str(),
+                        "chart": Str(),
+                        "targetRevision": Str(),
+                        "kustomize": Map({"images": STRINGS}),
+                        "directory": Map({"recurse": Bool()}),
+                    }
+                ),
+                "sources": List(Any_()),
+                "destination": Map({"server": Str(), "name": Str(), "namespace": Str()}),
+                "syncPolicy": Map(
+                    {
+                        "automated": Map(
+                            {k: Bool() for k in ("prune", "selfHeal", "allowEmpty", "enabled")}
+                        ),
+                        "syncOptions": STRINGS,
+                    }
+                ),
+                "ignoreDifferences": List(Any_()),
+            }
+        ),
+    }
+)
+FLUX = Map(
+    {
+        "metadata": METADATA,
+        "spec": Map(
+            {
+                "path": Str(),
+                "prune": Bool(),
+                "suspend": Bool(),
+                "wait": Bool(),
+                "force": Bool(),
+                "targetNamespace": Str(),
+                "interval": Str(),
+                "sourceRef": Map({"kind": Str(), "name": Str(), "namespace": Str()}),
+            }
+        ),
+    }
+)
+GIT_REPOSITORY = Map(
+    {
+        "metadata": METADATA,
+        "spec": Map(
+            {"url": Str(), "ref": Map({k: Str() for k in ("branch", "tag", "commit", "semver")})}
+        ),
+    }
+)
+CONFIG_APP = Map(
+    {
+        **{k: Str() for k in ("name", "path", "namespace", "context", "targetRevision")},
+        **{
+            k: Bool()
+            for k in ("prune", "selfHeal", "autoSync", "allowEmpty", "createNamespace", "recurse")
+        },
+        "ignoreDifferences": List(Any_()),
+    }
+)
+
+
+def _problem(value: object, shape: Shape) -> str | None:
+    """What is wrong with a declaration's fields, or None."""
+    try:
+        shape.check(value, "")
+    except ShapeError as e:
+        return str(e).lstrip(".")
+    return None
 
 
 @dataclass
@@ -39,12 +130,20 @@ class _Doc:
 
 
 def _walk(tree: SourceTree, path: str = "") -> list[str]:
+    """Manifest files below path, depth first in name order. A loop, not recursion:
+    a repository may nest directories deeper than Python's recursion limit."""
     out: list[str] = []
-    for e in tree.listdir(path):
-        child = norm(posixpath.join(path, e.name))
+    stack = [(path, iter(tree.listdir(path)))]
+    while stack:
+        base, entries = stack[-1]
+        e = next(entries, None)
+        if e is None:
+            stack.pop()
+            continue
+        child = norm(posixpath.join(base, e.name))
         if e.is_dir:
             if e.name not in SKIP_DIRS:
-                out.extend(_walk(tree, child))
+                stack.append((child, iter(tree.listdir(child))))
         elif e.name.endswith(MANIFEST_SUFFIXES):
             out.append(child)
     return out
@@ -68,9 +167,21 @@ def _documents(tree: SourceTree, file: str, errors: list[SourceError]) -> list[_
         return []
     lines = [n.start_mark.line + 1 for n in nodes if n is not None]
     bodies = [d for d in docs if d is not None]
-    return [
-        _Doc(file, line, d) for line, d in zip(lines, bodies, strict=False) if isinstance(d, dict)
-    ]
+    out = []
+    for line, d in zip(lines, bodies, strict=False):
+        try:
+            depth(d)
+        except NestingError as e:
+            errors.append(SourceError(file, str(e), line))
+            continue
+        if isinstance(d, dict):
+            out.append(_Doc(file, line, d))
+    return out
+
+
+def _s(v: Any) -> str | None:
+    """An optional scalar field as the string it names (`targetRevision: 1.0`)."""
+    return None if v is None else str(v)
 
 
 def _get(d: Any, *keys: str) -> Any:
@@ -105,35 +216,60 @@ def _unknown(obj: Any, known: set[str], prefix: str) -> list[str]:
     return [f"{prefix}{k} is not supported and is ignored" for k in obj if k not in known]
 
 
+def _name(doc: _Doc, kind: str, errors: list[SourceError]) -> str | None:
+    """The declared app's name; without one that can be read, a discovery error."""
+    meta = doc.body.get("metadata")
+    name = meta.get("name") if isinstance(meta, dict) else None
+    if name is None or name == "":
+        errors.append(SourceError(doc.file, f"{kind} has no metadata.name", doc.line))
+        return None
+    if isinstance(name, dict | list | bytes):
+        what = f"{kind} metadata.name must be a string, got {type_name(name)}"
+        errors.append(SourceError(doc.file, what, doc.line))
+        return None
+    return str(name)
+
+
+def _broken(name: str, kind: str, file: str, line: int | None, message: str) -> App:
+    """An app that is shown with its error and never rendered, synced or pruned."""
+    return App(
+        name=name,
+        path="",
+        source_kind=kind,
+        declared_in=file,
+        error=str(SourceError(file, message, line)),
+    )
+
+
+def _named(app: App, line: int | None) -> App:
+    """The app, with its name's problem as its error."""
+    if not app.error and (why := name_problem(app.name)):
+        app.error = str(SourceError(app.declared_in, why, line))
+    return app
+
+
 def _argo(doc: _Doc, errors: list[SourceError]) -> App | None:
     body = doc.body
-    name = _get(body, "metadata", "name")
-    spec = body.get("spec") or {}
-    if not name:
-        errors.append(SourceError(doc.file, "Application has no metadata.name", doc.line))
+    name = _name(doc, "Application", errors)
+    if name is None:
         return None
+    if bad := _problem(body, ARGO):
+        return _broken(name, "argocd", doc.file, doc.line, f"Application {name}: {bad}")
+    spec = body.get("spec") or {}
     warnings = _unknown(
         spec, {"source", "destination", "syncPolicy", "project", "ignoreDifferences"}, "spec."
     )
     ignore = _ignore_differences(spec.get("ignoreDifferences"), warnings)
     source = spec.get("source")
     if source is None and "sources" in spec:
-        errors.append(
-            SourceError(
-                doc.file,
-                f"Application {name}: spec.sources (multi-source) is not supported",
-                doc.line,
-            )
-        )
-        return None
+        why = f"Application {name}: spec.sources (multi-source) is not supported"
+        return _broken(name, "argocd", doc.file, doc.line, why)
     source = source or {}
     path = source.get("path")
     if path is None:
         what = "a Helm chart source" if "chart" in source else "no spec.source.path"
-        errors.append(
-            SourceError(doc.file, f"Application {name}: {what} is not supported", doc.line)
-        )
-        return None
+        why = f"Application {name}: {what} is not supported"
+        return _broken(name, "argocd", doc.file, doc.line, why)
     warnings += _unknown(
         source,
         {"repoURL", "path", "targetRevision", "kustomize", "directory"},
@@ -145,7 +281,7 @@ def _argo(doc: _Doc, errors: list[SourceError]) -> App | None:
     warnings += _unknown(directory, {"recurse"}, "spec.source.directory.")
     dest = spec.get("destination") or {}
     warnings += _unknown(dest, {"server", "name", "namespace"}, "spec.destination.")
-    server = dest.get("server") or dest.get("name")  # checked against the cluster on connect
+    server = _s(dest.get("server") or dest.get("name"))  # checked against the cluster on connect
     policy = spec.get("syncPolicy") or {}
     warnings += _unknown(policy, {"automated", "syncOptions"}, "spec.syncPolicy.")
     automated = policy.get("automated")
@@ -168,7 +304,7 @@ def _argo(doc: _Doc, errors: list[SourceError]) -> App | None:
         path=app_path,
         source_kind="argocd",
         declared_in=doc.file,
-        namespace=dest.get("namespace"),
+        namespace=_s(dest.get("namespace")),
         target_revision=None if revision in (None, "", "HEAD") else str(revision),
         repo_url=_shown_url(source.get("repoURL")),
         server=server,
@@ -184,6 +320,11 @@ def _argo(doc: _Doc, errors: list[SourceError]) -> App | None:
     )
 
 
+IGNORE_RULE = Map(
+    {**{k: Str() for k in ("group", "kind", "name", "namespace")}, "jsonPointers": STRINGS}
+)
+
+
 def _ignore_differences(entries: Any, warnings: list[str]) -> list[IgnoreRule]:
     """spec.ignoreDifferences: JSON pointers per group/kind(/name/namespace). jq paths
     and managedFieldsManagers are named in a warning rather than silently dropped."""
@@ -196,6 +337,9 @@ def _ignore_differences(entries: Any, warnings: list[str]) -> list[IgnoreRule]:
         warnings += _unknown(
             entry, {"group", "kind", "name", "namespace", "jsonPointers"}, f"{where}."
         )
+        if bad := _problem(entry, IGNORE_RULE):
+            warnings.append(f"{where}: {bad}; the entry is ignored")
+            continue
         pointers = [str(p) for p in entry.get("jsonPointers") or []]
         bad = [p for p in pointers if p and not p.startswith("/")]
         warnings += [
@@ -205,8 +349,8 @@ def _ignore_differences(entries: Any, warnings: list[str]) -> list[IgnoreRule]:
             IgnoreRule(
                 kind=str(entry["kind"]),
                 group=str(entry.get("group") or ""),
-                name=entry.get("name"),
-                namespace=entry.get("namespace"),
+                name=None if entry.get("name") is None else str(entry["name"]),
+                namespace=None if entry.get("namespace") is None else str(entry["namespace"]),
                 pointers=tuple(p for p in pointers if p not in bad),
             )
         )
@@ -215,11 +359,12 @@ def _ignore_differences(entries: Any, warnings: list[str]) -> list[IgnoreRule]:
 
 def _flux(doc: _Doc, sources: dict[tuple[str, str], _Doc], errors: list[SourceError]) -> App | None:
     body = doc.body
-    name = _get(body, "metadata", "name")
-    spec = body.get("spec") or {}
-    if not name:
-        errors.append(SourceError(doc.file, "Kustomization has no metadata.name", doc.line))
+    name = _name(doc, "Kustomization", errors)
+    if name is None:
         return None
+    if bad := _problem(body, FLUX):
+        return _broken(name, "flux", doc.file, doc.line, f"Kustomization {name}: {bad}")
+    spec = body.get("spec") or {}
     warnings = _unknown(
         spec,
         {
@@ -243,18 +388,21 @@ def _flux(doc: _Doc, sources: dict[tuple[str, str], _Doc], errors: list[SourceEr
             f"spec.sourceRef.kind {ref.get('kind')} is not supported; reading this repository"
         )
     else:
-        ns = ref.get("namespace") or _get(body, "metadata", "namespace") or "flux-system"
+        ns = str(ref.get("namespace") or _get(body, "metadata", "namespace") or "flux-system")
         src = sources.get((ns, str(ref.get("name")))) or next(
-            (s for (_, n), s in sources.items() if n == ref.get("name")), None
+            (s for (_, n), s in sources.items() if n == str(ref.get("name"))), None
         )
         if src is None:
             warnings.append(
                 f"GitRepository {ref.get('name')} not found; reading this repository's branch"
             )
+        elif bad := _problem(src.body, GIT_REPOSITORY):
+            why = f"Kustomization {name}: its GitRepository ({src.file}:{src.line}): {bad}"
+            return _broken(name, "flux", doc.file, doc.line, why)
         else:
-            repo_url = _get(src.body, "spec", "url")
+            repo_url = _s(_get(src.body, "spec", "url"))
             git_ref = _get(src.body, "spec", "ref") or {}
-            revision = git_ref.get("commit") or git_ref.get("tag") or git_ref.get("branch")
+            revision = _s(git_ref.get("commit") or git_ref.get("tag") or git_ref.get("branch"))
     suspend = bool(spec.get("suspend"))
     app_path = _app_path(spec.get("path") or "", name, doc.file, doc.line, errors)
     if app_path is None:
@@ -264,7 +412,7 @@ def _flux(doc: _Doc, sources: dict[tuple[str, str], _Doc], errors: list[SourceEr
         path=app_path,
         source_kind="flux",
         declared_in=doc.file,
-        namespace=spec.get("targetNamespace"),
+        namespace=_s(spec.get("targetNamespace")),
         force_namespace=bool(spec.get("targetNamespace")),
         target_revision=revision,
         repo_url=_shown_url(repo_url),
@@ -276,7 +424,7 @@ def _flux(doc: _Doc, sources: dict[tuple[str, str], _Doc], errors: list[SourceEr
         create_namespace=False,
         # Flux generates a kustomization of every manifest below the path.
         recurse=True,
-        interval=spec.get("interval"),
+        interval=_s(spec.get("interval")),
         warnings=warnings,
     )
 
@@ -298,6 +446,11 @@ def _config(tree: SourceTree, errors: list[SourceError]) -> list[App]:
             )
         )
         return []
+    try:
+        depth(body)
+    except NestingError as e:
+        errors.append(SourceError(CONFIG_FILE, str(e), 1))
+        return []
     items = body.get("apps") if isinstance(body, dict) else None
     if not isinstance(items, list):
         errors.append(SourceError(CONFIG_FILE, "expected a top-level `apps:` list", 1))
@@ -307,61 +460,83 @@ def _config(tree: SourceTree, errors: list[SourceError]) -> list[App]:
         for k, v in node.value:
             if k.value == "apps" and isinstance(v, yaml.SequenceNode):
                 lines = [n.start_mark.line + 1 for n in v.value]
-    known = {
-        "name",
-        "path",
-        "namespace",
-        "context",
-        "prune",
-        "selfHeal",
-        "autoSync",
-        "allowEmpty",
-        "createNamespace",
-        "targetRevision",
-        "recurse",
-        "ignoreDifferences",
-    }
     apps = []
     for i, item in enumerate(items):
         line = lines[i] if i < len(lines) else None
         if not isinstance(item, dict) or not item.get("name") or item.get("path") is None:
             errors.append(SourceError(CONFIG_FILE, "each app needs a name and a path", line))
             continue
+        if isinstance(item["name"], dict | list | bytes):
+            what = f"an app's name must be a string, got {type_name(item['name'])}"
+            errors.append(SourceError(CONFIG_FILE, what, line))
+            continue
+        name = str(item["name"])
+        if bad := _problem(item, CONFIG_APP):
+            apps.append(_broken(name, "gitops-tui", CONFIG_FILE, line, f"app {name}: {bad}"))
+            continue
         self_heal = bool(item.get("selfHeal", False))
-        warnings = [f"{k} is not supported and is ignored" for k in item if k not in known]
+        warnings = [
+            f"{k} is not supported and is ignored" for k in item if k not in CONFIG_APP.fields
+        ]
         ignore = _ignore_differences(item.get("ignoreDifferences"), warnings)
-        app_path = _app_path(item["path"], item["name"], CONFIG_FILE, line, errors)
+        app_path = _app_path(item["path"], name, CONFIG_FILE, line, errors)
         if app_path is None:
             continue
-        apps.append(
-            App(
-                name=str(item["name"]),
-                path=app_path,
-                source_kind="gitops-tui",
-                declared_in=CONFIG_FILE,
-                namespace=item.get("namespace"),
-                context=item.get("context"),
-                target_revision=item.get("targetRevision"),
-                prune=bool(item.get("prune", False)),
-                self_heal=self_heal,
-                auto_sync=bool(item.get("autoSync", self_heal)),
-                allow_empty=bool(item.get("allowEmpty", False)),
-                create_namespace=bool(item.get("createNamespace", False)),
-                recurse=bool(item.get("recurse", False)),
-                ignore_differences=ignore,
-                warnings=warnings,
-            )
+        app = App(
+            name=name,
+            path=app_path,
+            source_kind="gitops-tui",
+            declared_in=CONFIG_FILE,
+            namespace=_s(item.get("namespace")),
+            context=_s(item.get("context")),
+            target_revision=_s(item.get("targetRevision")),
+            prune=bool(item.get("prune", False)),
+            self_heal=self_heal,
+            auto_sync=bool(item.get("autoSync", self_heal)),
+            allow_empty=bool(item.get("allowEmpty", False)),
+            create_namespace=bool(item.get("createNamespace", False)),
+            recurse=bool(item.get("recurse", False)),
+            ignore_differences=ignore,
+            warnings=warnings,
         )
+        apps.append(_named(app, line))
     return apps
 
 
+def _declared(
+    d: _Doc, sources: dict[tuple[str, str], _Doc], errors: list[SourceError]
+) -> App | None:
+    api, kind = str(d.body.get("apiVersion", "")), d.body.get("kind")
+    if api.startswith(ARGO_GROUP) and kind == "Application":
+        app = _argo(d, errors)
+    elif api.startswith(FLUX_KUSTOMIZE) and kind == "Kustomization":
+        app = _flux(d, sources, errors)
+    else:
+        return None
+    return _named(app, d.line) if app is not None else None
+
+
 def discover(tree: SourceTree) -> Found:
+    """Every app the tree declares. A declaration that cannot be read is an error of its
+    own (in `errors`, or on the app when its name is known); the others are found all
+    the same, whatever the broken one holds."""
     found = Found()
-    apps: list[App] = _config(tree, found.errors)
-    docs = [d for f in _walk(tree) for d in _documents(tree, f, found.errors)]
+    try:
+        apps: list[App] = _config(tree, found.errors)
+    except GitOpsError:
+        raise
+    except Exception as e:  # a bug meeting an input nobody foresaw: this file's error
+        found.errors.append(unexpected(e, CONFIG_FILE))
+        apps = []
+    docs: list[_Doc] = []
+    for f in _walk(tree):
+        try:
+            docs += _documents(tree, f, found.errors)
+        except Exception as e:
+            found.errors.append(unexpected(e, f))
     sources = {
         (
-            _get(d.body, "metadata", "namespace") or "flux-system",
+            str(_get(d.body, "metadata", "namespace") or "flux-system"),
             str(_get(d.body, "metadata", "name")),
         ): d
         for d in docs
@@ -369,12 +544,10 @@ def discover(tree: SourceTree) -> Found:
         and d.body.get("kind") == "GitRepository"
     }
     for d in docs:
-        api, kind = str(d.body.get("apiVersion", "")), d.body.get("kind")
-        if api.startswith(ARGO_GROUP) and kind == "Application":
-            app = _argo(d, found.errors)
-        elif api.startswith(FLUX_KUSTOMIZE) and kind == "Kustomization":
-            app = _flux(d, sources, found.errors)
-        else:
+        try:
+            app = _declared(d, sources, found.errors)
+        except Exception as e:
+            found.errors.append(unexpected(e, d.file, d.line))
             continue
         if app is not None:
             apps.append(app)

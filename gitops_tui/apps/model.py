@@ -2,7 +2,26 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+
+# An app's name is a label value (the tracking label) and part of an object name (its
+# state ConfigMap, app-<name>): both hold for a DNS-1123 subdomain of at most 63
+# characters, the strictest of the two.
+NAME_MAX = 63
+_NAME = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
+
+
+def name_problem(name: str) -> str | None:
+    """Why name cannot name an app, or None."""
+    if len(name) > NAME_MAX:
+        return f"app name is {len(name)} characters long, more than {NAME_MAX}"
+    if not _NAME.fullmatch(name):
+        return (
+            f"app name {name!r} is not a valid Kubernetes name (lower-case letters, digits, "
+            "'-' and '.', starting and ending with a letter or digit)"
+        )
+    return None
 
 
 @dataclass(frozen=True)
@@ -60,6 +79,9 @@ class App:
     images: list[str] = field(default_factory=list)  # kustomize edit set image syntax
     ignore_differences: list[IgnoreRule] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # Why the app can be neither rendered nor synced (a bad name, a field of the wrong
+    # shape), as one line naming the file: shown on its row, never applied.
+    error: str = ""
     # Every repository path the app reads (its bases too, once rendered), for history.
     source_paths: list[str] = field(default_factory=list)
 

@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, field
 
 from kubernetes import client
 
+from gitops_tui.apps.model import name_problem
 from gitops_tui.audit import AuditRecord, now
 from gitops_tui.cluster.request import call
 from gitops_tui.errors import GitOpsError
@@ -104,6 +105,9 @@ class StateStore:
 
     def _path(self, app: str | None = None) -> str:
         base = f"/api/v1/namespaces/{self.namespace}/configmaps"
+        if app and (why := name_problem(app)):
+            # Never a request path made of a name like "a/../b": the app is not managed.
+            raise StateError(f"no state for {app!r}: {why}")
         return f"{base}/{object_name(app)}" if app else base
 
     def ensure_namespace(self) -> None:

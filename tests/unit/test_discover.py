@@ -98,13 +98,13 @@ def test_argo_fields_and_warnings(tmp_path: Path) -> None:
     assert app.server == "https://prod.example.com:6443"
 
 
-def test_argo_helm_source_is_an_error_with_file_and_line(tmp_path: Path) -> None:
+def test_argo_helm_source_is_the_apps_error_with_file_and_line(tmp_path: Path) -> None:
     text = "# apps\n" + ARGO.replace("    path: ./web/\n", "    chart: nginx\n")
     found = discover(write(tmp_path, {"apps/web.yaml": text}))
-    assert found.apps == []
-    assert [str(e) for e in found.errors] == [
-        "apps/web.yaml:2: Application web: a Helm chart source is not supported"
-    ]
+    # Shown on its own row, never rendered: the error belongs to the app.
+    (app,) = found.apps
+    assert app.name == "web" and found.errors == []
+    assert app.error == "apps/web.yaml:2: Application web: a Helm chart source is not supported"
 
 
 FLUX = """\
