@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from gitops_tui.config import DEFAULT_CONTROL_NAMESPACE, Settings
-from gitops_tui.errors import GitOpsError
+from gitops_tui.errors import GitOpsError, one_line
 from gitops_tui.redact import redact
 from gitops_tui.text import CleanFormatter, echo
 
@@ -75,11 +75,12 @@ def cmd_apps(args) -> int:
     rows = [
         f"{a.name:<32} {a.source_kind:<10} {a.path:<44} ns={a.namespace or '-'}"
         + (f"  ⚠ {len(a.warnings)} warning(s)" if a.warnings else "")
+        + (f"  ✘ {a.error}" if a.error else "")
         for a in found.apps
     ]
     rows += [f"error: {e}" for e in found.errors]
     _emit(args, {"apps": found.apps, "errors": [str(e) for e in found.errors]}, "\n".join(rows))
-    return 1 if found.errors else 0
+    return 1 if found.errors or any(a.error for a in found.apps) else 0
 
 
 def cmd_history(args) -> int:
@@ -231,6 +232,7 @@ def cmd_reconcile(args) -> int:
             for r in result.reports
         ]
         lines += [f"error: app not discovered: {e}" for e in result.errors]
+        lines += [f"error: {e}" for e in result.app_errors]
         text = "\n".join(lines) or "everything in sync"
     _emit(args, result, text)
     return 0 if result.ok else 1
@@ -301,6 +303,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(
         prog="gitops-tui", description="GitOps for Kubernetes, from the terminal."
+    )
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        help="full tracebacks of unexpected errors (on stderr; the TUI's in a log file)",
     )
     sub = parser.add_subparsers(dest="command")
 
@@ -391,16 +398,47 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _debug_log(args: argparse.Namespace):
+    """--debug: the traceback of every unexpected error, also of those caught for one
+    app, on stderr (for the TUI, whose screen stderr would garble, in a file)."""
+    import logging
+
+    from gitops_tui.config import cache_dir
+
+    if args.func in (cmd_tui, cmd_demo):
+        path = cache_dir() / "debug.log"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handler: logging.Handler = logging.FileHandler(path)
+        print(f"debug log: {path}", file=sys.stderr)
+    else:
+        handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(CleanFormatter("%(asctime)s %(name)s: %(message)s"))
+    logger = logging.getLogger("gitops_tui")
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+
+    def undo() -> None:
+        logger.removeHandler(handler)
+        logger.setLevel(logging.NOTSET)
+        handler.close()
+
+    return undo
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     if logging.lastResort is not None:  # the daemon's warnings, on stderr
         logging.lastResort.setFormatter(CleanFormatter())
     argv = sys.argv[1:] if argv is None else argv
+    # --debug is taken before or after the command.
+    debug = "--debug" in argv
+    argv = [a for a in argv if a != "--debug"]
     # No command opens the UI on the repository in the current directory.
     args = parser.parse_args(argv or ["tui"])
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    undo = _debug_log(args) if debug else None
     try:
         return args.func(args)
     except GitOpsError as e:
@@ -408,9 +446,20 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
-    except RuntimeError as e:  # BuildError, ClusterError: already one clear sentence
-        echo(f"error: {redact(str(e))}", err=True)
+    except Exception as e:
+        from gitops_tui.localcluster import BuildError, ClusterError
+
+        if debug:
+            raise
+        if isinstance(e, BuildError | ClusterError):  # already one clear sentence
+            echo(f"error: {redact(str(e))}", err=True)
+        else:
+            text = f"error: {one_line(e)} (run with --debug for the traceback)"
+            echo(redact(text), err=True)
         return 1
+    finally:
+        if undo is not None:
+            undo()
 
 
 if __name__ == "__main__":

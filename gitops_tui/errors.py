@@ -28,3 +28,28 @@ class RenderError(SourceError):
 
 class GitError(GitOpsError):
     """A Git operation failed; the message names the remote or ref involved."""
+
+
+class UnexpectedError(SourceError):
+    """An exception the code did not foresee, caught at the edge of one app: it becomes
+    that app's error (type and message on one line) instead of stopping the others."""
+
+
+MESSAGE_MAX = 200  # characters of an unforeseen exception's message kept in its line
+
+
+def one_line(e: BaseException) -> str:
+    """`Type: message` on one line, cut short: what an operator reads of a bug."""
+    msg = " ".join(str(e).split())
+    if len(msg) > MESSAGE_MAX:
+        msg = msg[: MESSAGE_MAX - 1] + "…"
+    return f"{type(e).__name__}: {msg}" if msg else type(e).__name__
+
+
+def unexpected(e: BaseException, where: str, line: int | None = None) -> UnexpectedError:
+    """The app-level error for an unforeseen exception at `where` (a file or an app's
+    path); its traceback goes to the debug log (`--debug`), never to the screen."""
+    import logging
+
+    logging.getLogger("gitops_tui").debug("unexpected error at %s", where, exc_info=e)
+    return UnexpectedError(where or ".", f"unexpected {one_line(e)}", line)

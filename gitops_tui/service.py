@@ -20,7 +20,7 @@ from gitops_tui.audit import AuditLog, AuditRecord, operator_identity
 from gitops_tui.cluster.client import ClusterInfo, connect, server_version
 from gitops_tui.config import Settings
 from gitops_tui.diff import diff_extra, diff_object
-from gitops_tui.errors import GitOpsError, SourceError
+from gitops_tui.errors import GitOpsError, SourceError, unexpected
 from gitops_tui.git import history as git_history
 from gitops_tui.git import revert as git_revert
 from gitops_tui.git.repo import GitRepo
@@ -143,11 +143,22 @@ class Service:
         return self._render_tree(app, self.repo.tree(revision))
 
     def _render_tree(self, app: App, tree) -> list[dict]:
-        tree = with_images(tree, app.path, app.images)
-        rendered = self.renderer.render(tree, app.path, recurse=app.recurse, key=tuple(app.images))
-        # History and change detection follow every path the app reads, bases too.
-        app.source_paths = list(dict.fromkeys([app.path, *rendered.read_paths]))
-        return [self._place(app, o) for o in rendered.objects]
+        """The app's objects in tree. Whatever goes wrong is a GitOpsError of this app:
+        an exception nobody foresaw included, so that it never stops the others."""
+        if app.error:
+            raise GitOpsError(app.error)  # never rendered, so never synced
+        try:
+            tree = with_images(tree, app.path, app.images)
+            rendered = self.renderer.render(
+                tree, app.path, recurse=app.recurse, key=tuple(app.images)
+            )
+            # History and change detection follow every path the app reads, bases too.
+            app.source_paths = list(dict.fromkeys([app.path, *rendered.read_paths]))
+            return [self._place(app, o) for o in rendered.objects]
+        except GitOpsError:
+            raise
+        except Exception as e:
+            raise unexpected(e, app.path or ".") from e
 
     def _place(self, app: App, obj: dict) -> dict:
         # As Argo CD and Flux do: namespaced objects without one go to the destination.
@@ -167,19 +178,37 @@ class Service:
         return obj
 
     def _desired(self, app: App, revision: str) -> Desired:
+        if app.error:
+            return Desired(revision, {}, app.error)  # never synced, healed or pruned
         if self._cluster is not None and (why := elsewhere(app, self._cluster)):
             return Desired(revision, {}, why)  # never synced, healed or pruned here
         try:
             objs = self._render(app, revision)
+            desired: dict[ObjectRef, dict] = {}
+            for o in objs:
+                ref = ObjectRef.of(o)
+                if ref in desired:
+                    return Desired(revision, {}, f"{app.path}: {ref} is rendered twice")
+                desired[ref] = o
         except GitOpsError as e:
             return Desired(revision, {}, str(e))
-        desired: dict[ObjectRef, dict] = {}
-        for o in objs:
-            ref = ObjectRef.of(o)
-            if ref in desired:
-                return Desired(revision, {}, f"{app.path}: {ref} is rendered twice")
-            desired[ref] = o
+        except Exception as e:
+            return Desired(revision, {}, str(unexpected(e, app.path or ".")))
         return Desired(revision, desired)
+
+    def _load(self, engine: Engine, app: App) -> Desired:
+        """Render one app into the engine at its target revision; its failure, even an
+        unforeseen one, is its own error and never stops the loading of the others."""
+        try:
+            revision = self.repo.resolve(app.target_revision or self.repo.branch)
+        except GitOpsError as e:
+            revision, error = "", f"{app.declared_in}: targetRevision: {e}"
+        except Exception as e:
+            revision, error = "", str(unexpected(e, app.declared_in))
+        else:
+            return engine.load(app.name, revision)
+        desired = engine.desired[app.name] = Desired(revision, {}, error)
+        return desired
 
     def source_paths(self, app: App) -> list[str]:
         """Every path the app reads at its head: its bases too, found by rendering."""
@@ -406,25 +435,32 @@ class Service:
         engine.set_apps(found.apps)
         engine.start(elect=elect)
         for app in found.apps:
-            engine.load(app.name, self.repo.resolve(app.target_revision or self.repo.branch))
+            self._load(engine, app)
         return engine
 
     def _desired_by_name(self, app: App, revision: str) -> Desired:
         return self._desired(app, revision)
 
+    def _managed(self, name: str) -> App:
+        """The app, if it may be acted on: one with an error (a bad name, say) never is."""
+        app = self.app(name)
+        if app.error:
+            raise GitOpsError(f"{name} is not managed: {app.error}")
+        return app
+
     def sync(self, name: str, *, prune: bool | None = None, dry_run: bool = False) -> SyncReport:
         engine = self.start_engine(elect=False)
-        self.app(name)
+        self._managed(name)
         return engine.submit(engine.sync, name, prune=prune, dry_run=dry_run).result()
 
     def pause(self, name: str, reason: str, duration: dt.timedelta):
         engine = self.start_engine(elect=False)
-        self.app(name)
+        self._managed(name)
         return engine.submit(engine.pause, name, reason, duration).result()
 
     def resume(self, name: str):
         engine = self.start_engine(elect=False)
-        self.app(name)
+        self._managed(name)
         return engine.submit(engine.resume, name).result()
 
     # ---- the background loop: fetch, re-render, auto-sync -------------------------
@@ -444,9 +480,7 @@ class Service:
         changed = []
         for app in found.apps:
             before = engine.desired.get(app.name)
-            desired = engine.load(
-                app.name, self.repo.resolve(app.target_revision or self.repo.branch)
-            )
+            desired = self._load(engine, app)
             if before is None or before.error or before.objects != desired.objects:
                 changed.append(app.name)
         return changed
@@ -467,6 +501,8 @@ class Service:
                     reports.append(engine.sync(name, trigger="auto"))
                 except GitOpsError as e:
                     engine._audit("sync", name, str(e), ok=False)
+                except Exception as e:  # one app's bug never stops the others' sync
+                    engine._audit("sync", name, str(unexpected(e, name)), ok=False)
             return reports
 
         return engine.submit(run).result()

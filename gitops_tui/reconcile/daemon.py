@@ -8,7 +8,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from gitops_tui.errors import GitOpsError
+from gitops_tui.errors import GitOpsError, one_line
 from gitops_tui.redact import redact
 
 log = logging.getLogger(__name__)
@@ -70,8 +70,8 @@ class Poller:
             try:
                 self.step()
             except Exception as e:  # the loop must outlive any one bad pass
-                log.exception("poll failed")
-                self.on_error(redact(f"reconcile pass failed: {e}"))
+                log.debug("poll failed", exc_info=True)
+                self.on_error(redact(f"reconcile pass failed: {one_line(e)}"))
             self.wake.wait(self.interval)
             self.wake.clear()
 
@@ -82,10 +82,11 @@ class OnceResult:
     is_leader: bool
     reports: list = field(default_factory=list)
     errors: list[str] = field(default_factory=list)  # apps that could not be discovered
+    app_errors: list[str] = field(default_factory=list)  # apps that could not be rendered
 
     @property
     def ok(self) -> bool:
-        return not self.errors and all(r.ok for r in self.reports)
+        return not self.errors and not self.app_errors and all(r.ok for r in self.reports)
 
 
 def reconcile_once(service) -> OnceResult:
@@ -97,7 +98,20 @@ def reconcile_once(service) -> OnceResult:
     # The lease is released when the service closes (engine.stop), for the next pass.
     service.refresh(fetch=True)
     errors = [str(e) for e in service.discovery_errors]
-    return OnceResult(engine.leader.identity, True, service.auto_sync(), errors)
+    # An app that cannot be rendered was not checked: the pass is not "in sync".
+    broken = [
+        f"{name}: {d.error}"
+        for name, d in sorted(engine.desired.items())
+        if d.error and name in engine.apps and not _elsewhere(service, engine.apps[name])
+    ]
+    return OnceResult(engine.leader.identity, True, service.auto_sync(), errors, broken)
+
+
+def _elsewhere(service, app) -> bool:
+    from gitops_tui.service import elsewhere
+
+    info = service._cluster
+    return info is not None and bool(elsewhere(app, info))
 
 
 def run_daemon(service, *, interval: float = 60.0) -> int:

@@ -27,7 +27,7 @@ from gitops_tui.cluster.apply import Applier, ApplyError, apply_all, prune_order
 from gitops_tui.cluster.cache import LiveCache
 from gitops_tui.cluster.discovery import Discovery, UnknownKind
 from gitops_tui.diff import ObjectDiff, diff_extra, diff_object
-from gitops_tui.errors import GitOpsError
+from gitops_tui.errors import GitOpsError, one_line, unexpected
 from gitops_tui.health import Health, app_health, object_health
 from gitops_tui.model import INSTALLATION_ANNOTATION, TRACKING_ANNOTATION, TRACKING_LABEL, ObjectRef
 from gitops_tui.reconcile.leader import LeaderElector
@@ -194,8 +194,10 @@ class Engine:
                 item = ("tick",)
             try:
                 self._handle(item)
-            except Exception:
-                log.exception("reconciler step %s failed", item[0])
+            except Exception as e:
+                # One line, never a traceback on the operator's screen (--debug logs it).
+                log.warning("reconciler step %s failed: %s", item[0], one_line(e))
+                log.debug("reconciler step %s failed", item[0], exc_info=True)
 
     def _handle(self, item: tuple) -> None:
         match item[0]:
@@ -225,7 +227,10 @@ class Engine:
 
     def load(self, app: str, revision: str) -> Desired:
         """Render the app at revision and watch every kind it needs (list once)."""
-        desired = self.render(self.apps[app], revision)
+        try:
+            desired = self.render(self.apps[app], revision)
+        except Exception as e:  # the render is the app's: its error, not the engine's
+            desired = Desired(revision, {}, str(unexpected(e, self.apps[app].path or ".")))
         self.desired[app] = desired
         self._ensure_watches(app)
         return desired
@@ -300,14 +305,19 @@ class Engine:
         return out
 
     def view(self, app: str) -> AppView:
-        diffs = self.diff(app)
         desired = self.desired.get(app)
         state = self.state(app)
+        try:
+            diffs, failed = self.diff(app), ""
+        except Exception as e:  # one app's view never takes the others' down
+            diffs, failed = [], str(unexpected(e, f"diff of {app}"))
         sync = "Synced" if all(d.status == "Synced" for d in diffs) else "OutOfSync"
         error = state.error
         if desired is None or desired.error:
             sync = "Unknown"
             error = desired.error if desired else "not rendered yet"
+        elif failed:
+            sync, error = "Unknown", failed
         health = app_health(
             (str(d.ref), object_health(self.cache.get(d.ref))) for d in diffs if d.status != "Extra"
         )
@@ -483,6 +493,8 @@ class Engine:
                         )
                     except GitOpsError as e:
                         self._audit("sync", app, str(e), ok=False)
+                    except Exception as e:
+                        self._audit("sync", app, str(unexpected(e, app)), ok=False)
 
     def request(self, app: str, action: str, **extra) -> None:
         """From a follower: leave the request in the app's state for the leader."""

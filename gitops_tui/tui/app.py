@@ -9,19 +9,21 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import logging
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from rich.cells import cell_len
+from rich.text import Text
 from textual import on
 from textual.app import App, ComposeResult, SystemCommand
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Input, Static
 
-from gitops_tui.errors import GitOpsError
+from gitops_tui.errors import GitOpsError, one_line
 from gitops_tui.health import object_health
 from gitops_tui.redact import redact
 from gitops_tui.service import Service
@@ -42,6 +44,8 @@ from gitops_tui.tui.threads import (
     worker,
 )
 from gitops_tui.tui.widgets.rowtable import FLEX_MIN, RowTable
+
+log = logging.getLogger(__name__)
 
 APP_COLUMNS = ("NAME", "DESTINATION", "SYNC", "HEALTH", "SELF-HEAL", "REVISION", "LAST SYNC")
 REPAINT_EVERY = 5.0  # seconds
@@ -177,13 +181,18 @@ class GitOpsApp(ReportsWorkerErrors, App):
                 # still takes a fraction of a second.
                 engine.applier.workers = UI_APPLY_WORKERS
                 break
-            except GitOpsError as e:
+            except Exception as e:
+                # A GitOpsError is one clear line already; anything else is a bug, said
+                # as its type and message: either way the backend keeps trying.
+                text = str(e) if isinstance(e, GitOpsError) else f"unexpected {one_line(e)}"
+                if not isinstance(e, GitOpsError):
+                    log.debug("starting the backend failed", exc_info=True)
                 target = self._set_status if self.service.reached_cluster else self._set_cluster
                 prefix = "cluster" if target == self._set_cluster else "repo"
-                self.ui_call(target, f"{prefix}: ✘ {e}  (retrying every {delay:.0f}s)")
-                if str(e) != said:
-                    self.ui_call(self.notify, str(e), severity="error", timeout=15)
-                    said = str(e)
+                self.ui_call(target, f"{prefix}: ✘ {text}  (retrying every {delay:.0f}s)")
+                if text != said:
+                    self.ui_call(self.notify, text, severity="error", timeout=15)
+                    said = text
                 self._stopping.wait(delay)
                 delay = min(delay * 2, CONNECT_RETRY_MAX)
         else:
@@ -400,13 +409,18 @@ class GitOpsApp(ReportsWorkerErrors, App):
         row = self.rows[name]
         v = row.view
         rev = v.state.last_synced_revision
+        # A broken app's row says why, where its revision would be (the detail pane and
+        # `i` show the whole line, and its last synced revision).
+        revision = f"{rev[:7]} {row.subject}" if rev else "-"
+        if v.error:
+            revision = Text(f"✘ {' '.join(v.error.split())}", style="red")
         return (
             name,
             v.app.namespace or "-",
             sync_text(v.sync_status),
             health_text(str(v.health.status)),
             heal_text(v.state.pause, v.app.self_heal),
-            f"{rev[:7]} {row.subject}" if rev else "-",
+            revision,
             ago(v.state.last_synced_at, dt.datetime.fromtimestamp(self.clock(), dt.UTC)),
         )
 
