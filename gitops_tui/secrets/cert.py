@@ -26,6 +26,7 @@ from kubernetes import client
 
 from gitops_tui.cluster.request import ClusterUnreachable, call, send
 from gitops_tui.errors import GitOpsError
+from gitops_tui.secrets.crypto import WeakKeyError, check_key
 from gitops_tui.secrets.keys import DEFAULT_CONTROLLER_NAMESPACE, fingerprint
 
 DEFAULT_CONTROLLER_NAME = "sealed-secrets-controller"
@@ -85,7 +86,12 @@ def parse_cert(
     key = cert.public_key()
     if not isinstance(key, rsa.RSAPublicKey):
         raise CertError(f"the certificate from {source} has no RSA public key")
+    try:
+        check_key(key, f"the certificate from {source}")
+    except WeakKeyError as e:
+        raise CertError(str(e)) from None
     not_after = cert.not_valid_after_utc
+    not_before = cert.not_valid_before_utc
     now = _now(now)
     if not_after <= now:
         raise CertError(
@@ -93,6 +99,13 @@ def parse_cert(
             "fetch the controller's current certificate"
         )
     warnings: list[str] = []
+    if not_before > now:
+        # Sealing still works; a certificate from the future means a clock is off,
+        # here or where it was made.
+        warnings.append(
+            f"the sealing certificate from {source} is not valid until "
+            f"{not_before:%Y-%m-%d %H:%M} UTC (is a clock wrong?)"
+        )
     if not_after - now < EXPIRY_WARNING:
         days = (not_after - now).days
         warnings.append(

@@ -21,6 +21,9 @@ from gitops_tui.errors import GitOpsError
 
 SESSION_KEY_BYTES = 32
 NONCE = bytes(12)
+# The controller makes 4096-bit keys; below 2048 bits RSA is breakable, and under 528
+# bits OAEP-SHA256 cannot even hold the 32-byte session key.
+MIN_KEY_BITS = 2048
 
 
 class Scope(StrEnum):
@@ -31,6 +34,18 @@ class Scope(StrEnum):
 
 class UnsealError(GitOpsError):
     pass
+
+
+class WeakKeyError(GitOpsError):
+    """A public key too short to seal with."""
+
+
+def check_key(public_key: rsa.RSAPublicKey, source: str = "the sealing key") -> None:
+    if public_key.key_size < MIN_KEY_BITS:
+        raise WeakKeyError(
+            f"{source} is a {public_key.key_size}-bit RSA key; sealing needs at least "
+            f"{MIN_KEY_BITS} bits (the sealed-secrets controller makes 4096-bit keys)"
+        )
 
 
 def label(scope: Scope, namespace: str, name: str) -> bytes:
@@ -49,6 +64,7 @@ def _oaep(lbl: bytes) -> padding.OAEP:
 
 
 def hybrid_encrypt(public_key: rsa.RSAPublicKey, plaintext: bytes, lbl: bytes) -> bytes:
+    check_key(public_key)
     session_key = os.urandom(SESSION_KEY_BYTES)
     rsa_ct = public_key.encrypt(session_key, _oaep(lbl))
     return (
