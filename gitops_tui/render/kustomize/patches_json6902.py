@@ -66,6 +66,8 @@ def _get(doc: Any, path: str) -> Any:
 
 def _remove(doc: Any, path: str) -> Any:
     tokens = _tokens(path)
+    if not tokens:
+        raise PatchError("cannot remove the whole document (path is empty)")
     parent = _parent(doc, tokens, path)
     last = tokens[-1]
     if isinstance(parent, dict):
