@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from gitops_tui.apps import discover
@@ -357,6 +357,9 @@ DEPLOYMENT_SPEC = st.fixed_dictionaries(
 def test_any_strategic_merge_patch(field: str, root: Path) -> None:
     @FUZZ
     @given(DEPLOYMENT_SPEC, ANY)
+    # Found by a longer run: a merge key that is a list was a TypeError (unhashable).
+    @example(spec={"template": {"spec": {"containers": [{"name": []}]}}}, metadata=[])
+    @example(spec={"template": {"spec": {"containers": [{"name": {"a": 1}}]}}}, metadata=[])
     def run(spec: dict[str, Any], metadata: Any) -> None:
         TRIED[f"strategic merge patches ({field})"] += 1
         patch = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"}}
@@ -396,6 +399,8 @@ OPS = st.lists(
 def test_any_json_patch(field: str, root: Path) -> None:
     @FUZZ
     @given(OPS, ANY)
+    # Found by the fuzzer: `remove` with no path was an IndexError.
+    @example(ops=[{"op": "remove"}], target=None)
     def run(ops: list[Any], target: Any) -> None:
         TRIED[f"JSON patches ({field})"] += 1
         if not isinstance(target, dict):

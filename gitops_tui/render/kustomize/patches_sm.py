@@ -9,6 +9,7 @@ schema does not know (custom resources) merge maps and replace lists.
 from __future__ import annotations
 
 import copy
+import json
 from typing import Any
 
 from .resources import schema
@@ -94,12 +95,12 @@ def merge_list(dest: list[Any] | None, patch: list[Any], fs: dict[str, Any]) -> 
     elem_def = fs.get("ref")
     by_key: dict[Any, dict[str, Any]] = {}
     for e in dest:
-        by_key.setdefault(e.get(key), e)
+        by_key.setdefault(_merge_key(e.get(key)), e)
     out: list[Any] = []
     seen: set[Any] = set()
     # kustomize puts the patch's elements first, then the target's remaining ones.
     for e in patch:
-        k = e.get(key)
+        k = _merge_key(e.get(key))
         if k in seen:
             continue
         seen.add(k)
@@ -112,9 +113,19 @@ def merge_list(dest: list[Any] | None, patch: list[Any], fs: dict[str, Any]) -> 
         else:
             out.append(_strip(e))
     for e in dest:
-        if e.get(key) not in seen:
+        if _merge_key(e.get(key)) not in seen:
             out.append(e)
     return out
+
+
+def _merge_key(value: Any) -> Any:
+    """A merge key's value as a dict key: a list or a mapping (`name: [a]`) by its
+    content, so that equal values still match (they were a TypeError)."""
+    try:
+        hash(value)
+    except TypeError:
+        return ("\0", json.dumps(value, sort_keys=True, default=str))
+    return value
 
 
 def apply(obj: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
