@@ -58,12 +58,10 @@ BINARY_FIELDS = frozenset(
 
 def _check_fields(k: Kustomization) -> None:
     shapes.check_kustomization(k)
-    for key, value in k.data.items():
+    for key in k.data:
         if key in NATIVE_FIELDS:
             continue
         if key in BINARY_FIELDS:
-            if value in (None, [], {}):
-                continue  # nothing in it for the binary to do
             raise Unsupported(key, k.file, k.line(key))
         raise RenderError(k.file, f"unknown field {key!r} in kustomization", k.line(str(key)))
     if any(e.get("fields") for e in k.get("labels", [])):
