@@ -13,6 +13,7 @@ from typing import Any
 import urllib3
 from kubernetes import client
 
+from gitops_tui.cluster.clock import clock_of
 from gitops_tui.errors import GitOpsError
 
 DEFAULT_TIMEOUT = 10.0
@@ -85,10 +86,15 @@ def send(
         body=body,
         auth_settings=["BearerToken"],
     )
+    clock = clock_of(api)
+    sent = clock.local()
     try:
-        return api.call_api(method, url, headers, payload, _request_timeout=timeout)
+        resp = api.call_api(method, url, headers, payload, _request_timeout=timeout)
     except urllib3.exceptions.HTTPError as e:
         raise ClusterUnreachable(api.configuration.host, e) from None
+    # Every answer refreshes what we know of the server's clock (pauses, the Lease).
+    clock.observe(resp.headers.get("Date"), sent, clock.local())
+    return resp
 
 
 def call(
