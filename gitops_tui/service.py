@@ -492,15 +492,9 @@ class Service:
         def run() -> list[SyncReport]:
             reports = []
             for name in names if names is not None else sorted(engine.apps):
-                app = engine.apps.get(name)
-                if app is None or not app.auto_sync or engine.state(name).suspended:
-                    continue
-                if engine.view(name).sync_status != "OutOfSync":
-                    continue
                 try:
-                    reports.append(engine.sync(name, trigger="auto"))
-                except GitOpsError as e:
-                    engine._audit("sync", name, str(e), ok=False)
+                    if (report := engine.auto_sync(name)) is not None:
+                        reports.append(report)
                 except Exception as e:  # one app's bug never stops the others' sync
                     engine._audit("sync", name, str(unexpected(e, name)), ok=False)
             return reports

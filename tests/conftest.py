@@ -79,4 +79,5 @@ def git_identity() -> Iterator[None]:
 
 
 # A real Git repo with one app, and services on it: for the cluster and TUI tests.
+from tests.processes import operators  # noqa: E402, F401
 from tests.support import make_service, repo, sealed_secrets  # noqa: E402, F401

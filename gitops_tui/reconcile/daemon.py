@@ -30,6 +30,9 @@ class Poller:
         self._thread = threading.Thread(target=self.run, name="git-poller", daemon=True)
 
     def start(self) -> None:
+        if self.service.engine is not None:
+            # A new leader, or an app whose auto-sync was resumed: fetch and sync now.
+            self.service.engine.request_fetch = self.fetch_now
         self._thread.start()
 
     def stop(self) -> None:
@@ -95,6 +98,7 @@ def reconcile_once(service) -> OnceResult:
     engine.leader.try_acquire()
     if not engine.is_leader:
         return OnceResult(engine.leader.info.holder, False)
+    engine.leader.start()  # keep renewing: a long pass must not outlive its Lease
     # The lease is released when the service closes (engine.stop), for the next pass.
     service.refresh(fetch=True)
     errors = [str(e) for e in service.discovery_errors]

@@ -4,6 +4,10 @@ One worker thread owns every mutation, fed by a queue: watch events (heal), new
 commits (auto-sync), operator requests (sync, pause, resume) and a one-second tick
 (pause expiry, follower requests). Watch handlers only enqueue, so a burst of events
 never blocks an informer, and two heals of one object never race.
+
+App state is watched too: the leader acts on what another process changed (a resume
+heals the app, an unsuspend syncs it, a request is served) as the change arrives.
+Pauses begin and end on the API server's clock, never on this machine's.
 """
 
 from __future__ import annotations
@@ -16,15 +20,17 @@ import queue
 import threading
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from kubernetes import client
 
 from gitops_tui.apps.model import App
-from gitops_tui.audit import AuditLog, AuditRecord, now
+from gitops_tui.audit import AuditLog, AuditRecord
 from gitops_tui.cluster.apply import Applier, ApplyError, apply_all, prune_order, track
 from gitops_tui.cluster.cache import LiveCache
+from gitops_tui.cluster.clock import ServerClock, clock_of
 from gitops_tui.cluster.discovery import Discovery, UnknownKind
 from gitops_tui.diff import ObjectDiff, diff_extra, diff_object
 from gitops_tui.errors import GitOpsError, one_line, unexpected
@@ -42,6 +48,7 @@ FLAP_LIMIT = 5  # heals of one object inside the window before we back off
 MAX_PRUNE_SHARE = 0.5  # losing more than this share of an app's objects needs allowEmpty
 TICK = 1.0
 WATCH_RETRY = 15.0  # seconds between retries of kinds whose CRD is not served yet
+OWN_WRITES_KEPT = 16  # per app: resourceVersions of our own state writes, not reacted to
 
 
 class SyncRefused(GitOpsError):
@@ -152,6 +159,13 @@ class Engine:
         # mean the same diff: a view of a busy fleet recompares only what moved.
         self._diffs: dict[str, dict[ObjectRef, tuple[dict, dict | None, ObjectDiff, tuple]]] = {}
         self._next_watch_retry = 0.0
+        # The app states as the reconciler thread last acted on them (watch order), and
+        # the versions it wrote itself: a change another process made is acted on once.
+        self._seen: dict[str, AppState] = {}
+        self._own: dict[str, deque[str]] = {}
+        self._leading = False
+        # Set by the poller: fetch and auto-sync now (a new leader, an unsuspend).
+        self.request_fetch: Callable[[], None] = lambda: None
         self._queue: queue.Queue = queue.Queue()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -180,6 +194,11 @@ class Engine:
     def is_leader(self) -> bool:
         return self.leader.is_leader
 
+    @property
+    def clock(self) -> ServerClock:
+        """The API server's clock: every pause is set and checked on it."""
+        return clock_of(self.api)
+
     def submit(self, fn: Callable, *args, **kwargs) -> concurrent.futures.Future:
         """Run fn on the reconciler thread (the one writer); the Future has its result."""
         fut: concurrent.futures.Future = concurrent.futures.Future()
@@ -187,23 +206,48 @@ class Engine:
         return fut
 
     def _loop(self) -> None:
+        # The tick runs every second even while the queue is busy (a storm of watch
+        # events must not hold back the end of a pause or a follower's request).
+        next_tick = time.monotonic() + TICK
         while not self._stop.is_set():
+            items = []
             try:
-                item = self._queue.get(timeout=TICK)
+                items.append(self._queue.get(timeout=max(next_tick - time.monotonic(), 0)))
             except queue.Empty:
-                item = ("tick",)
-            try:
-                self._handle(item)
-            except Exception as e:
-                # One line, never a traceback on the operator's screen (--debug logs it).
-                log.warning("reconciler step %s failed: %s", item[0], one_line(e))
-                log.debug("reconciler step %s failed", item[0], exc_info=True)
+                pass
+            if time.monotonic() >= next_tick:
+                items.append(("tick",))
+                next_tick = time.monotonic() + TICK
+            for item in items:
+                try:
+                    self._check_lead()
+                    self._handle(item)
+                except Exception as e:
+                    # One line, never a traceback on the operator's screen (--debug logs it).
+                    log.warning("reconciler step %s failed: %s", item[0], one_line(e))
+                    log.debug("reconciler step %s failed", item[0], exc_info=True)
+
+    def _check_lead(self) -> None:
+        """On becoming the leader: heal what drifted while another led (or nobody did),
+        and have the poller fetch and auto-sync (finishing what a dead leader began)."""
+        leading = self.is_leader
+        if leading and not self._leading:
+            log.info("leading as %s", self.leader.identity)
+            for app in sorted(self.apps):
+                state, desired = self.state(app), self.desired.get(app)
+                # Only drift from what was synced: a commit not synced yet is auto-sync's.
+                if desired and not state.pause and state.last_synced_revision == desired.revision:
+                    self.heal_all(app)
+            self.request_fetch()
+        self._leading = leading
 
     def _handle(self, item: tuple) -> None:
         match item[0]:
             case "heal":
                 if self.is_leader:
                     self.heal(item[1], item[2])
+            case "state":
+                self._state_changed(item[1], item[2])
             case "call":
                 _, fut, fn, args, kwargs = item
                 if fut.set_running_or_notify_cancel():
@@ -356,6 +400,9 @@ class Engine:
             report.applied = [str(ObjectRef.of(o)) for o in objs]
         except ApplyError as e:
             report.errors.append(str(e))
+        if trigger != "manual" and not dry_run and not self.is_leader and not report.errors:
+            # The Lease ran out while we applied: the next leader syncs, and prunes, again.
+            report.errors.append(f"{app}: no longer the leader; prune left to the next one")
         # Any apply error stops the prune: a half-applied app must not lose objects too.
         extra = self._extra(app, desired) if not report.errors else []
         if extra:
@@ -403,7 +450,7 @@ class Engine:
         else:
             msg = f"{trigger} sync failed: {'; '.join(report.errors)}"
         result = SyncResult(
-            now().isoformat(), report.revision, report.ok, msg,
+            self.clock.now().isoformat(), report.revision, report.ok, msg,
             len(report.applied), len(report.pruned), trigger,
         )  # fmt: skip
 
@@ -421,7 +468,10 @@ class Engine:
         except GitOpsError as e:
             log.warning("%s", e)
             return None
-        self.states[app] = state
+        self._own.setdefault(app, deque(maxlen=OWN_WRITES_KEPT)).append(state.resource_version)
+        # The watch may have brought a newer version already (another writer).
+        if not newer(self.state(app).resource_version, state.resource_version):
+            self.states[app] = state
         self.on_change(app)
         return state
 
@@ -435,7 +485,7 @@ class Engine:
         self, app: str, reason: str, duration: dt.timedelta = DEFAULT_PAUSE, who: str = ""
     ) -> AppState | None:
         who = who or self.who
-        t = now()
+        t = self.clock.now()  # the server's: another operator's clock may be off
         # Kept in the cluster and shown to all: a link pasted with its token loses it.
         pause = Pause(redact(reason), who, t.isoformat(), (t + duration).isoformat())
 
@@ -466,18 +516,80 @@ class Engine:
             app,
             f"auto-sync {'suspended' if suspended else 'resumed'}",
         )
-        return self._write_state(app, change)
+        state = self._write_state(app, change)
+        if state is not None and not suspended and self.is_leader:
+            self._unsuspended(app)
+        return state
+
+    def _unsuspended(self, app: str) -> None:
+        # Commits that came while suspended are synced now; the poller also fetches,
+        # in case the branch moved since its last fetch.
+        self.auto_sync(app)
+        self.request_fetch()
+
+    def auto_sync(self, app: str) -> SyncReport | None:
+        """Sync the app if it is automated, not suspended and out of sync; while selfHeal
+        is paused, only for a new commit (its drift is the operator's until resumed)."""
+        a, state, desired = self.apps.get(app), self.state(app), self.desired.get(app)
+        if a is None or not a.auto_sync or state.suspended:
+            return None
+        if state.pause and desired and not self._git_changed(app, desired, state):
+            return None
+        if self.view(app).sync_status != "OutOfSync":
+            return None
+        try:
+            return self.sync(app, trigger="auto")
+        except GitOpsError as e:
+            self._audit("sync", app, str(e), ok=False)
+            return None
+
+    def _git_changed(self, app: str, desired: Desired, state: AppState) -> bool:
+        """Whether Git changed the app since its last sync (not only the branch head)."""
+        if desired.revision == state.last_synced_revision:
+            return False
+        if not state.last_synced_revision:
+            return True
+        a = self.apps[app]
+        paths = a.source_paths  # the render at the old revision must not change them
+        try:
+            before = self.render(a, state.last_synced_revision)
+        except (GitOpsError, KeyError, ValueError):  # gone from the branch: a force push
+            return True
+        finally:
+            a.source_paths = paths
+        return bool(before.error) or before.objects != desired.objects
+
+    def _state_changed(self, app: str, state: AppState | None) -> None:
+        """An app's state as the watch delivered it: the leader acts on what another
+        process changed. Our own writes were acted on as they were made."""
+        before = self._seen.pop(app, None)
+        if state is None:
+            return
+        self._seen[app] = state
+        if not self.is_leader or app not in self.apps:
+            return  # a new leader heals and syncs everything anyway
+        if state.resource_version in self._own.get(app, ()):
+            return
+        if before is not None and before.pause and not state.pause:
+            log.info("%s: selfHeal resumed elsewhere; healing", app)
+            self.heal_all(app)
+        if before is not None and before.suspended and not state.suspended:
+            log.info("%s: auto-sync resumed elsewhere", app)
+            self._unsuspended(app)
+        if state.requests:
+            self._serve_requests([app])
 
     def _expire_pauses(self) -> None:
-        t = now()
+        t = self.clock.now()
         for app, state in list(self.states.items()):
             if state.pause and state.pause.expired(t):
                 self.resume(app, action="expire", who="gitops-tui (pause TTL)")
 
-    def _serve_requests(self) -> None:
+    def _serve_requests(self, apps: list[str] | None = None) -> None:
         """Follower requests left in state objects: the leader carries them out."""
-        for app, state in list(self.states.items()):
-            if not state.requests or app not in self.apps:
+        for app in list(self.states) if apps is None else apps:
+            state = self.states.get(app)
+            if state is None or not state.requests or app not in self.apps:
                 continue
             requests = list(state.requests)
 
@@ -498,7 +610,7 @@ class Engine:
 
     def request(self, app: str, action: str, **extra) -> None:
         """From a follower: leave the request in the app's state for the leader."""
-        req = {"action": action, "by": self.who, "at": now().isoformat(), **extra}
+        req = {"action": action, "by": self.who, "at": self.clock.now().isoformat(), **extra}
 
         def change(s: AppState) -> None:
             s.requests.append(req)
@@ -519,9 +631,11 @@ class Engine:
         state = AppState.from_configmap(obj)
         if kind == "DELETED":
             self.states.pop(state.app, None)
-        else:
+        elif not newer(self.state(state.app).resource_version, state.resource_version):
             self.states[state.app] = state
         self.on_change(state.app)
+        # Acting on it is the reconciler thread's job, in the order the watch saw.
+        self._queue.put(("state", state.app, None if kind == "DELETED" else state))
 
     def heal_all(self, app: str) -> None:
         desired = self.desired.get(app)
@@ -562,6 +676,12 @@ class Engine:
         self._audit("heal", app, msg, desired.revision, [str(ref)])
         self.on_change(app)
         return True
+
+
+def newer(a: str, b: str) -> bool:
+    """Whether resourceVersion a is newer than b. They compare as integers since
+    Kubernetes 1.35 (KEP-5504); anything else is taken as not newer."""
+    return a.isdigit() and b.isdigit() and int(a) > int(b)
 
 
 def ignored_paths(app: App | None, ref: ObjectRef) -> tuple:

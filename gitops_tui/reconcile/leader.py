@@ -2,6 +2,11 @@
 
 The leader renews the Lease every few seconds; a follower takes it over only after it
 expired. Updates carry the Lease's resourceVersion, so two candidates cannot both win.
+Times in the Lease are the API server's (see cluster/clock.py), so a candidate whose
+clock is off neither takes a live Lease nor waits for a dead one. A leader that could
+not renew for RENEW_DEADLINE stops leading on its own clock, before the Lease can
+expire for the others: a leader cut off from the API server never writes beside the
+next one.
 """
 
 from __future__ import annotations
@@ -12,12 +17,17 @@ from dataclasses import dataclass
 
 from kubernetes import client
 
-from gitops_tui.audit import now
+from gitops_tui.cluster.clock import ServerClock, clock_of
 from gitops_tui.cluster.request import call
 
 LEASE_NAME = "gitops-tui-leader"
 LEASE_SECONDS = 15
 RENEW_EVERY = 3.0
+# Leading ends this long after the last renewal was sent, unless another renewal
+# succeeds: well before LEASE_SECONDS, so a clock estimate off by a second is harmless.
+RENEW_DEADLINE = 10.0
+# A renewal must answer in time to count: a request that hangs longer cannot keep us leading.
+RENEW_TIMEOUT = 5.0
 
 
 def _micro(t: dt.datetime) -> str:
@@ -42,24 +52,32 @@ class LeaderElector:
         self.api, self.namespace, self.identity = api, namespace, identity
         self.path = f"/apis/coordination.k8s.io/v1/namespaces/{namespace}/leases"
         self.info = LeaderInfo("", False, None)
+        self._lead_until = 0.0  # on self.clock.local(): when our last renewal runs out
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.changed = threading.Event()
 
     @property
+    def clock(self) -> ServerClock:
+        return clock_of(self.api)
+
+    @property
     def is_leader(self) -> bool:
-        return self.info.is_self
+        # Checked before every write: holding the Lease is not enough once it may have
+        # run out for the others.
+        return self.info.is_self and self.clock.local() < self._lead_until
 
     def try_acquire(self) -> bool:
         """One attempt to take or renew the lease; True when we lead afterwards."""
-        t = now()
+        sent = self.clock.local()
+        t = self.clock.precise()
         spec = {
             "holderIdentity": self.identity,
             "leaseDurationSeconds": LEASE_SECONDS,
             "renewTime": _micro(t),
         }
         try:
-            lease = call(self.api, "GET", f"{self.path}/{LEASE_NAME}")
+            lease = call(self.api, "GET", f"{self.path}/{LEASE_NAME}", timeout=RENEW_TIMEOUT)
         except client.ApiException as e:
             if e.status != 404:
                 raise
@@ -70,18 +88,18 @@ class LeaderElector:
                 "spec": {**spec, "acquireTime": _micro(t), "leaseTransitions": 0},
             }
             try:
-                call(self.api, "POST", self.path, body=body)
+                call(self.api, "POST", self.path, body=body, timeout=RENEW_TIMEOUT)
             except client.ApiException as e2:
                 if e2.status == 409:
                     return self._set(None)
                 raise
-            return self._set(body)
+            return self._set(body, sent)
         current = lease.get("spec") or {}
         holder = current.get("holderIdentity") or ""
         renewed = _parse(current.get("renewTime"))
         duration = current.get("leaseDurationSeconds") or LEASE_SECONDS
         expired = renewed is None or renewed + dt.timedelta(seconds=duration) < t
-        if holder != self.identity and not expired:
+        if holder and holder != self.identity and not expired:
             return self._set(lease)
         new_spec = dict(current, **spec)
         if holder != self.identity:
@@ -89,14 +107,17 @@ class LeaderElector:
             new_spec["leaseTransitions"] = current.get("leaseTransitions", 0) + 1
         lease["spec"] = new_spec
         try:
-            updated = call(self.api, "PUT", f"{self.path}/{LEASE_NAME}", body=lease)
+            updated = call(
+                self.api, "PUT", f"{self.path}/{LEASE_NAME}", body=lease, timeout=RENEW_TIMEOUT
+            )
         except client.ApiException as e:
             if e.status == 409:  # another candidate renewed or took it first
                 return self._set(None)
             raise
-        return self._set(updated)
+        return self._set(updated, sent)
 
-    def _set(self, lease: dict | None) -> bool:
+    def _set(self, lease: dict | None, renewed: float | None = None) -> bool:
+        """What the last answer said; `renewed`: the local time our winning write was sent."""
         if lease is None:
             was = self.info.is_self
             self.info = LeaderInfo(self.info.holder, False, self.info.renewed_at)
@@ -106,10 +127,12 @@ class LeaderElector:
         spec = lease.get("spec") or {}
         holder = spec.get("holderIdentity") or ""
         info = LeaderInfo(holder, holder == self.identity, _parse(spec.get("renewTime")))
+        if info.is_self and renewed is not None:
+            self._lead_until = renewed + RENEW_DEADLINE
         if info.is_self != self.info.is_self or info.holder != self.info.holder:
             self.changed.set()
         self.info = info
-        return info.is_self
+        return self.is_leader
 
     def run(self) -> None:
         while not self._stop.is_set():

@@ -16,7 +16,8 @@ from dataclasses import asdict, dataclass, field
 from kubernetes import client
 
 from gitops_tui.apps.model import name_problem
-from gitops_tui.audit import AuditRecord, now
+from gitops_tui.audit import AuditRecord
+from gitops_tui.cluster.clock import clock_of
 from gitops_tui.cluster.request import call
 from gitops_tui.errors import GitOpsError
 
@@ -36,8 +37,12 @@ class Pause:
     at: str
     until: str
 
-    def expired(self, at: dt.datetime | None = None) -> bool:
-        return dt.datetime.fromisoformat(self.until) <= (at or now())
+    def expired(self, at: dt.datetime) -> bool:
+        """Whether it has ended at `at`: the API server's time, never a local clock."""
+        return self.remaining(at) <= dt.timedelta(0)
+
+    def remaining(self, at: dt.datetime) -> dt.timedelta:
+        return dt.datetime.fromisoformat(self.until) - at
 
 
 @dataclass
@@ -193,7 +198,7 @@ class StateStore:
 
     def event(self, record: AuditRecord) -> None:
         """A Kubernetes Event on the app's state object (best effort)."""
-        stamp = now().isoformat().replace("+00:00", "Z")
+        stamp = clock_of(self.api).now().isoformat().replace("+00:00", "Z")
         body = {
             "apiVersion": "v1",
             "kind": "Event",

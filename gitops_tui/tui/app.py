@@ -28,7 +28,15 @@ from gitops_tui.health import object_health
 from gitops_tui.redact import redact
 from gitops_tui.service import Service
 from gitops_tui.text import clean
-from gitops_tui.tui.format import ago, ago_seconds, fit_rows, heal_text, health_text, sync_text
+from gitops_tui.tui.format import (
+    ago,
+    ago_seconds,
+    fit_rows,
+    heal_text,
+    health_text,
+    sync_text,
+    time_left,
+)
 from gitops_tui.tui.keys import KEYS, MUTATING, bindings, label
 from gitops_tui.tui.screens.details import DetailsScreen
 from gitops_tui.tui.screens.diff import DiffScreen
@@ -478,7 +486,8 @@ class GitOpsApp(ReportsWorkerErrors, App):
             lines.append(f"✘ {v.error}")
         if v.state.pause:
             p = v.state.pause
-            lines.append(f"⏸ paused by {p.by} until {p.until[:16]}: {p.reason}")
+            left = time_left(p, engine.clock.now()) if engine else ""
+            lines.append(f"⏸ paused by {p.by} until {p.until[:16]} ({left}): {p.reason}")
         if v.state.suspended:
             lines.append("⏸ auto-sync suspended")
         lines += [f"⚠ {w}" for w in v.app.warnings]
@@ -669,7 +678,8 @@ class GitOpsApp(ReportsWorkerErrors, App):
     def action_details(self) -> None:
         row = self.selected()
         if row is not None:
-            self.push_screen(DetailsScreen(row.view))
+            engine = self.service.engine
+            self.push_screen(DetailsScreen(row.view, engine.clock.now() if engine else None))
 
     def action_revert(self) -> None:
         self.notify("open the history (h), select a commit, then press R")

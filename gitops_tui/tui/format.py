@@ -68,6 +68,19 @@ def local_hhmm(iso: str) -> str:
     return dt.datetime.fromisoformat(iso).astimezone().strftime("%H:%M")
 
 
+def time_left(pause, now: dt.datetime) -> str:
+    """How long a pause still runs, counted on the API server's clock (`now`)."""
+    secs = int(pause.remaining(now).total_seconds())
+    if secs <= 0:
+        return "ending"
+    if secs < 60:
+        return f"{secs}s left"
+    minutes = -(-secs // 60)  # a 30m pause just set reads 30m, not 29m
+    if minutes < 60:
+        return f"{minutes}m left"
+    return f"{minutes // 60}h{minutes % 60:02d}m left"
+
+
 def heal_text(pause, self_heal: bool) -> Text:
     if pause is not None:
         who = pause.by.split(" ")[0]

@@ -440,3 +440,26 @@ def test_a_no_op_reconcile_asks_the_api_server_nothing(repo, make_service):
         view = engine.submit(engine.view, repo.app).result()
         assert view.sync_status == "Synced" and len(view.diffs) == 3
     assert counter.count == 0
+
+
+def test_auto_sync_keeps_a_paused_apps_drift_but_syncs_its_new_commits(
+    api_client, repo, make_service
+):
+    svc = _leader(make_service(repo))
+    assert svc.sync(repo.app).ok
+    svc.pause(repo.app, "INC-3", dt.timedelta(minutes=30))
+    apps_api(api_client).patch_namespaced_deployment_scale(
+        "web", repo.ns, {"spec": {"replicas": 5}}, field_manager="kubectl"
+    )
+    poll(lambda: svc.engine.view(repo.app).sync_status == "OutOfSync", "the drift")
+    # A commit elsewhere in the repository moves the branch, not this app.
+    repo.write("elsewhere/notes.yaml", {"note": "not an app"})
+    repo.commit("notes")
+    svc.refresh()
+    assert svc.auto_sync() == []  # the pause is the operator's: the drift stays
+    assert replicas(api_client, repo.ns) == 5
+    repo.write("shop/web.yaml", deployment("web", "registry.example.com/web:2.0"))
+    repo.commit("shop: web 2.0")
+    svc.refresh()
+    (report,) = svc.auto_sync()  # a new commit of the app is still rolled out
+    assert report.ok and replicas(api_client, repo.ns) == 2

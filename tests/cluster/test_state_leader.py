@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import uuid
 
+from gitops_tui.cluster.clock import clock_of
 from gitops_tui.reconcile.leader import LeaderElector
 from gitops_tui.reconcile.state import Pause, StateStore, SyncResult
 
@@ -41,7 +42,7 @@ def test_pause_round_trips_through_the_cluster(api_client):
     StateStore(api_client, ns).update("shop", lambda s: setattr(s, "pause", pause))
     got = StateStore(api_client, ns).get("shop").pause
     assert got == pause
-    assert got.expired()
+    assert got.expired(clock_of(api_client).now())  # on the API server's clock
 
 
 def test_two_candidates_elect_exactly_one_leader(api_client):

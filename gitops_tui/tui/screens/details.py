@@ -3,6 +3,8 @@ the last sync results kept in the cluster."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -11,10 +13,11 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
 from gitops_tui.text import clean
-from gitops_tui.tui.format import plain
+from gitops_tui.tui.format import plain, time_left
 
 
-def details_text(view) -> Text:
+def details_text(view, now: dt.datetime | None = None) -> Text:
+    """`now`: the API server's time, which the pause's end is counted on."""
     app, state = view.app, view.state
     flags = ", ".join(
         f"{name} {'on' if on else 'off'}"
@@ -38,7 +41,8 @@ def details_text(view) -> Text:
         out.append(f"⚠ {w}\n", style="yellow")
     if state.pause:
         p = state.pause
-        out.append(f"\n⏸ selfHeal paused by {p.by} since {p.at[:16]} until {p.until[:16]}: ")
+        left = f" ({time_left(p, now)})" if now else ""
+        out.append(f"\n⏸ selfHeal paused by {p.by} since {p.at[:16]} until {p.until[:16]}{left}: ")
         out.append(f"{p.reason}\n", style="bold")
     if state.suspended:
         out.append("⏸ auto-sync suspended\n")
@@ -55,9 +59,9 @@ def details_text(view) -> Text:
 class DetailsScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,i,q", "close", "Close")]
 
-    def __init__(self, view) -> None:
+    def __init__(self, view, now: dt.datetime | None = None) -> None:
         super().__init__(id="details-modal")
-        self.view = view
+        self.view, self.now = view, now
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wide"):
@@ -65,7 +69,7 @@ class DetailsScreen(ModalScreen[None]):
                 clean(f"Details: {self.view.app.name}"), classes="dialog-title", markup=False
             )
             with VerticalScroll(classes="dialog-body"):
-                yield Static(details_text(self.view), id="details-body")
+                yield Static(details_text(self.view, self.now), id="details-body")
 
     def action_close(self) -> None:
         self.dismiss(None)
