@@ -188,6 +188,18 @@ class LocalCluster:
         self._stop("kube-apiserver")
         self._save()
 
+    def stop_etcd(self) -> None:
+        """Stop only etcd, its data kept (the API server then fails every request)."""
+        self._stop("etcd")
+        self._save()
+
+    def start_etcd(self, deadline: float | None = None) -> None:
+        """Start etcd again on its ports and data, and wait until it is healthy."""
+        bins = self._binaries or ensure_binaries()
+        deadline = deadline or time.monotonic() + READY_TIMEOUT
+        self._start_etcd(bins)
+        self._wait("etcd", f"http://127.0.0.1:{self.state.etcd_port}/health", deadline, tls=False)
+
     def _start_controller_manager(self, bins: Binaries) -> None:
         c = self._certs
         self._spawn(
