@@ -54,6 +54,8 @@ class GitHttpServer:
         # Cleared, requests wait unanswered (a remote that hangs) until it is set again.
         self.answering = threading.Event()
         self.answering.set()
+        # Set, the packs the server sends are cut to this many bytes (a broken proxy).
+        self.pack_bytes: int | None = None
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -183,6 +185,8 @@ def _handler(owner: GitHttpServer) -> type[BaseHTTPRequestHandler]:
                     headers.append((name.strip(), value.strip()))
             if done.returncode != 0 and not head:
                 status, content = 500, done.stderr
+            if owner.pack_bytes is not None and path.endswith("/git-upload-pack"):
+                content = content[: owner.pack_bytes]
             self.send_response(status)
             for name, value in headers:
                 self.send_header(name, value)
