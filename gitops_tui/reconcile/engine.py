@@ -217,7 +217,7 @@ class Engine:
                 pass
             if time.monotonic() >= next_tick:
                 items.append(("tick",))
-                next_tick = time.monotonic() + TICK
+                next_tick = time.monotonic() + self._tick_in()
             for item in items:
                 try:
                     self._check_lead()
@@ -226,6 +226,20 @@ class Engine:
                     # One line, never a traceback on the operator's screen (--debug logs it).
                     log.warning("reconciler step %s failed: %s", item[0], one_line(e))
                     log.debug("reconciler step %s failed", item[0], exc_info=True)
+
+    def _tick_in(self) -> float:
+        """Seconds to the next tick: TICK, or just past the end of a pause that ends
+        sooner, so that its drift is healed as the pause ends, not up to a tick later."""
+        if not self.is_leader:
+            return TICK
+        now = self.clock.precise()
+        ends = [
+            (dt.datetime.fromisoformat(s.pause.until) - now).total_seconds()
+            for s in list(self.states.values())
+            if s.pause
+        ]
+        soonest = min((e for e in ends if e > 0), default=TICK)
+        return min(TICK, soonest + 0.005)
 
     def _check_lead(self) -> None:
         """On becoming the leader: heal what drifted while another led (or nobody did),
