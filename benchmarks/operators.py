@@ -72,11 +72,21 @@ class Timeline:
         self.paused: list[tuple[float, bool]] = []
         apps, core = client.AppsV1Api(api), client.CoreV1Api(api)
         self.rewatches = 0
-        for fn, args, on in (
-            (apps.list_namespaced_deployment, (ns,), self._deployment),
-            (core.list_namespaced_config_map, (control,), self._state(object_name(app))),
-        ):
-            threading.Thread(target=self._follow, args=(fn, args, on), daemon=True).start()
+        self.stopped = threading.Event()
+        self.threads = [
+            threading.Thread(target=self._follow, args=(fn, args, on), daemon=True)
+            for fn, args, on in (
+                (apps.list_namespaced_deployment, (ns,), self._deployment),
+                (core.list_namespaced_config_map, (control,), self._state(object_name(app))),
+            )
+        ]
+        for t in self.threads:
+            t.start()
+
+    def stop(self) -> None:
+        self.stopped.set()
+        for t in self.threads:
+            t.join(10)
 
     def _deployment(self, obj) -> None:
         self.replicas.append((time.monotonic(), (obj.metadata.name, obj.spec.replicas)))
@@ -92,16 +102,18 @@ class Timeline:
     def _follow(self, fn, args, on) -> None:
         """Watch for good: a watch that ends is resumed from the last version seen."""
         rv = ""
-        while True:
+        while not self.stopped.is_set():
             try:
-                for event in watch.Watch().stream(fn, *args, resource_version=rv):
+                # Short watches, so that the thread sees stop() and ends before we do.
+                stream = watch.Watch().stream(fn, *args, resource_version=rv, timeout_seconds=2)
+                for event in stream:
                     rv = event["object"].metadata.resource_version
                     with self.lock:
                         on(event["object"])
             except Exception:
                 self.rewatches += 1
                 rv = ""  # 410 or a new API server: list again (ADDED events)
-                time.sleep(0.2)
+                self.stopped.wait(0.2)
 
     def first(self, series: str, after: float, value) -> float:
         end = time.monotonic() + DEADLINE
@@ -133,7 +145,7 @@ def run(rounds: int) -> dict:
         local = LocalCluster(tmp / "cluster")
         local.up()
         api = config.new_client_from_config(config_file=str(local.kubeconfig))
-        daemon = None
+        daemon = timeline = None
         try:
             ns, control, app = "shop", f"ctl-{uuid.uuid4().hex[:6]}", "shop"
             client.CoreV1Api(api).create_namespace({"metadata": {"name": ns}})
@@ -214,6 +226,8 @@ def run(rounds: int) -> dict:
                 "rewatches": timeline.rewatches,
             }
         finally:
+            if timeline is not None:
+                timeline.stop()
             if daemon is not None:
                 daemon.terminate()
                 daemon.wait(20)
