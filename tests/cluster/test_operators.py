@@ -80,8 +80,8 @@ def test_a_resume_from_the_cli_is_healed_by_the_daemon_at_once(operators: Operat
     finally:
         assert resume.wait(60) == 0, resume.stderr.read()
     report("resume from another process -> healed", healed - resumed)
-    heals = [r for r in daemon.audit(app) if r.action == "heal"]
-    assert heals and "kubectl" in heals[-1].message
+    heals = poll(lambda: [r for r in daemon.audit(app) if r.action == "heal"], "the audit")
+    assert "kubectl" in heals[-1].message
 
 
 def test_a_pause_set_elsewhere_expires_on_the_daemon_and_heals(operators: Operators) -> None:
@@ -91,8 +91,11 @@ def test_a_pause_set_elsewhere_expires_on_the_daemon_and_heals(operators: Operat
     assert done.returncode == 0, done.stderr
     scale(ops.api, ns, 6)
     poll(lambda: replicas(ops.api, ns) == 2, "the heal once the pause ran out", HEAL_DEADLINE)
-    actions = [r.action for r in daemon.audit(app)]
     # The expiry comes first: nothing was healed while the pause ran.
+    actions = poll(
+        lambda: (a := [r.action for r in daemon.audit(app)]) and "heal" in a and a,
+        "the heal's audit",
+    )
     assert "expire" in actions and "heal" in actions[actions.index("expire") :], actions
     assert state(ops).pause is None
 
@@ -133,8 +136,9 @@ def test_a_sync_requested_by_a_follower_is_served_by_the_daemon(operators: Opera
     engine.submit(engine.request, app, "sync").result()
     poll(lambda: replicas(ops.api, ns) == 2, "the daemon to serve the request", HEAL_DEADLINE)
     report("sync requested by a follower -> applied", time.monotonic() - start)
-    syncs = [r for r in daemon.audit(app) if r.action == "sync"]
-    assert syncs and f"requested by {engine.who}" in syncs[-1].message
+    # The sync's audit record is written once its applies have returned: wait for it.
+    syncs = poll(lambda: [r for r in daemon.audit(app) if r.action == "sync"], "the audit")
+    assert f"requested by {engine.who}" in syncs[-1].message
     poll(lambda: not state(ops).requests, "the request cleared")
 
 

@@ -11,6 +11,7 @@ from textual.widgets import Static
 from gitops_tui.cluster.clock import ServerClock, use_clock
 from gitops_tui.tui.app import GitOpsApp
 from tests.processes import Operators
+from tests.support import poll
 from tests.tui.test_app import SIZE, pause_with_p, replicas, row, scale, status_line, wait_for
 
 
@@ -35,7 +36,7 @@ async def test_p_on_a_follower_resumes_and_the_leading_daemon_heals(
         await pilot.press("p")  # resume, from this process; the daemon heals
         await wait_for(pilot, lambda: replicas(ops.api, repo) == 2, "the daemon's heal", 10)
         await wait_for(pilot, lambda: "Synced" in row(app, repo.app)[2], "Synced again")
-    assert [r for r in daemon.audit(repo.app) if r.action == "heal"]
+    poll(lambda: [r for r in daemon.audit(repo.app) if r.action == "heal"], "the heal's audit")
 
 
 async def test_the_time_a_pause_has_left_is_counted_on_the_api_servers_clock(
