@@ -26,6 +26,7 @@ from ..render.kustomize.shapes import (
 from ..render.nesting import NestingError, depth
 from ..render.plain import MANIFEST_SUFFIXES
 from ..source import PathOutsideRoot, SourceTree, norm
+from .helm_source import HELM, HelmSpecError, parse_helm
 from .model import App, IgnoreRule, name_problem
 
 CONFIG_FILE = "gitops-tui.yaml"
@@ -53,6 +54,7 @@ ARGO = Map(
                         "targetRevision": Str(),
                         "kustomize": Map({"images": STRINGS}),
                         "directory": Map({"recurse": Bool()}),
+                        "helm": HELM,
                     }
                 ),
                 "sources": List(Any_()),
@@ -103,6 +105,7 @@ CONFIG_APP = Map(
             for k in ("prune", "selfHeal", "autoSync", "allowEmpty", "createNamespace", "recurse")
         },
         "ignoreDifferences": List(Any_()),
+        "helm": HELM,
     }
 )
 
@@ -266,15 +269,24 @@ def _argo(doc: _Doc, errors: list[SourceError]) -> App | None:
         return _broken(name, "argocd", doc.file, doc.line, why)
     source = source or {}
     path = source.get("path")
+    if "chart" in source:
+        why = (
+            f"Application {name}: spec.source.chart (a chart from a Helm repository) "
+            "is not supported yet; a chart in Git (spec.source.path) is"
+        )
+        return _broken(name, "argocd", doc.file, doc.line, why)
     if path is None:
-        what = "a Helm chart source" if "chart" in source else "no spec.source.path"
-        why = f"Application {name}: {what} is not supported"
+        why = f"Application {name}: no spec.source.path is not supported"
         return _broken(name, "argocd", doc.file, doc.line, why)
     warnings += _unknown(
         source,
-        {"repoURL", "path", "targetRevision", "kustomize", "directory"},
+        {"repoURL", "path", "targetRevision", "kustomize", "directory", "helm"},
         "spec.source.",
     )
+    try:
+        helm = parse_helm(source.get("helm"), "spec.source.helm", warnings)
+    except HelmSpecError as e:
+        return _broken(name, "argocd", doc.file, doc.line, f"Application {name}: {e}")
     kustomize = source.get("kustomize") or {}
     warnings += _unknown(kustomize, {"images"}, "spec.source.kustomize.")
     directory = source.get("directory") or {}
@@ -317,6 +329,7 @@ def _argo(doc: _Doc, errors: list[SourceError]) -> App | None:
         images=[str(i) for i in kustomize.get("images") or []],
         ignore_differences=ignore,
         warnings=warnings,
+        helm=helm,
     )
 
 
@@ -482,6 +495,11 @@ def _config(tree: SourceTree, errors: list[SourceError]) -> list[App]:
         app_path = _app_path(item["path"], name, CONFIG_FILE, line, errors)
         if app_path is None:
             continue
+        try:
+            helm = parse_helm(item.get("helm"), "helm", warnings)
+        except HelmSpecError as e:
+            apps.append(_broken(name, "gitops-tui", CONFIG_FILE, line, f"app {name}: {e}"))
+            continue
         app = App(
             name=name,
             path=app_path,
@@ -498,6 +516,7 @@ def _config(tree: SourceTree, errors: list[SourceError]) -> list[App]:
             recurse=bool(item.get("recurse", False)),
             ignore_differences=ignore,
             warnings=warnings,
+            helm=helm,
         )
         apps.append(_named(app, line))
     return apps

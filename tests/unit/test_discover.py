@@ -90,7 +90,6 @@ def test_argo_fields_and_warnings(tmp_path: Path) -> None:
     assert app.create_namespace and app.images == ["nginx=nginx:1.27"]
     # Every ignored field is said out loud.
     assert set(app.warnings) == {
-        "spec.source.helm is not supported and is ignored",
         "spec.source.kustomize.namePrefix is not supported and is ignored",
         "spec.syncPolicy.retry is not supported and is ignored",
         "spec.syncPolicy.syncOptions Replace=true is not supported and is ignored",
@@ -98,13 +97,18 @@ def test_argo_fields_and_warnings(tmp_path: Path) -> None:
     assert app.server == "https://prod.example.com:6443"
 
 
-def test_argo_helm_source_is_the_apps_error_with_file_and_line(tmp_path: Path) -> None:
+def test_argo_helm_repository_source_is_the_apps_error_with_file_and_line(
+    tmp_path: Path,
+) -> None:
     text = "# apps\n" + ARGO.replace("    path: ./web/\n", "    chart: nginx\n")
     found = discover(write(tmp_path, {"apps/web.yaml": text}))
     # Shown on its own row, never rendered: the error belongs to the app.
     (app,) = found.apps
     assert app.name == "web" and found.errors == []
-    assert app.error == "apps/web.yaml:2: Application web: a Helm chart source is not supported"
+    assert app.error == (
+        "apps/web.yaml:2: Application web: spec.source.chart (a chart from a Helm repository) "
+        "is not supported yet; a chart in Git (spec.source.path) is"
+    )
 
 
 FLUX = """\

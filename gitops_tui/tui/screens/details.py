@@ -34,7 +34,7 @@ def details_text(view) -> Text:
     out.append(f"health {view.health}\n")
     if view.error:
         out.append(f"\n✘ {view.error}\n", style="red")
-    for w in app.warnings:
+    for w in app.notes:
         out.append(f"⚠ {w}\n", style="yellow")
     if state.pause:
         p = state.pause
