@@ -10,7 +10,15 @@ from typing import Any
 
 from ..errors import RenderError
 from ..source import Entry, SourceTree, norm
-from .helm import HelmHook, HelmOptions, find_helm, is_chart, render_chart, split_hooks
+from .helm import (
+    HelmHook,
+    HelmOptions,
+    find_helm,
+    helm_setting,
+    is_chart,
+    render_chart,
+    split_hooks,
+)
 from .kustomize import render_kustomization
 from .kustomize.cache import RecordingTree
 from .kustomize.load import KUSTOMIZATION_FILES
@@ -148,14 +156,15 @@ class Renderer:
             return copy.deepcopy(hit[1])
         self.misses += 1
         rec = RecordingTree(tree)
-        result = render_source(
-            rec,
-            path,
-            recurse=recurse,
-            allow_remote=self.allow_remote,
-            helm=helm,
-            helm_path=self.helm_path,
-        )
+        with helm_setting(self.helm_path):
+            result = render_source(
+                rec,
+                path,
+                recurse=recurse,
+                allow_remote=self.allow_remote,
+                helm=helm,
+                helm_path=self.helm_path,
+            )
         # Directories listed count too: a new file in a plain directory is a change.
         ids = [(p, tree.tree_id(p)) for p in rec.key_paths()]
         result.read_paths = rec.read_paths()

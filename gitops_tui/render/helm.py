@@ -25,6 +25,8 @@ import tempfile
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -70,6 +72,20 @@ class Helm:
     version: str  # "v3.22.0"
 
 
+# The helm setting of the render running in this thread (kustomize's helmCharts are
+# inflated deep inside a build).
+HELM_SETTING: ContextVar[str | None] = ContextVar("helm_setting", default=None)
+
+
+@contextmanager
+def helm_setting(path: str | None) -> Iterator[None]:
+    token = HELM_SETTING.set(path)
+    try:
+        yield
+    finally:
+        HELM_SETTING.reset(token)
+
+
 _versions: dict[tuple[str, int, int], str] = {}
 _versions_lock = threading.Lock()
 
@@ -91,7 +107,7 @@ def helm_version(path: str) -> str:
         )
     text = proc.stdout.decode(errors="replace").strip()
     if proc.returncode != 0 or not re.fullmatch(r"v?\d+\.\d+\.\d+\S*", text):
-        raise RenderError(path, f"`helm version` failed: {_last_line(proc.stderr) or text}")
+        raise RenderError(path, f"`helm version` failed: {error_text(proc.stderr) or text}")
     with _versions_lock:
         _versions[key] = text
     return text
@@ -104,7 +120,7 @@ def find_helm(explicit: str | None = None) -> Helm:
 
     chosen: str | None = None
     for candidate, what in (
-        (explicit, "the helm setting"),
+        (explicit or HELM_SETTING.get(), "the helm setting"),
         (os.environ.get(HELM_ENV), HELM_ENV),
     ):
         if candidate:
@@ -143,11 +159,15 @@ def helm_env(home: Path) -> dict[str, str]:
     return env
 
 
-def _last_line(stderr: bytes) -> str:
+def error_text(stderr: bytes) -> str:
+    """helm's error, on one line: from its `Error:` line to the end (a schema error
+    lists each failing value below it), without the hint about --debug."""
     lines = [ln.strip() for ln in stderr.decode(errors="replace").splitlines() if ln.strip()]
-    errors = [ln for ln in lines if ln.startswith("Error:")]
-    line = errors[0] if errors else (lines[-1] if lines else "")
-    return line.removeprefix("Error:").strip()
+    start = next((i for i, ln in enumerate(lines) if ln.startswith("Error:")), None)
+    if start is None:
+        return lines[-1] if lines else ""
+    kept = [ln for ln in lines[start:] if not ln.startswith("Use --debug flag")]
+    return " ".join(kept).removeprefix("Error:").strip()
 
 
 def run_helm(helm: Helm, args: list[str], work: Path, label: str) -> bytes:
@@ -163,7 +183,7 @@ def run_helm(helm: Helm, args: list[str], work: Path, label: str) -> bytes:
         cwd=work,
     )
     if proc.returncode != 0:
-        msg = _last_line(proc.stderr) or f"exit {proc.returncode}"
+        msg = error_text(proc.stderr) or f"exit {proc.returncode}"
         # Paths of the copy, absolute or from the run's folder, as repository paths.
         msg = msg.replace(str(work) + "/", "")
         msg = re.sub(r"(?<![\w.-])repo/", "", msg)
@@ -361,15 +381,16 @@ def chart_meta(tree: SourceTree, path: str) -> tuple[str, str]:
 
 
 @dataclass
-class _Plan:
-    """One helm template run: what to copy, the arguments, the inline files."""
+class Plan:
+    """One helm run: the repository paths it reads, its arguments (paths under `repo/`),
+    and the files it is given (values written by us, beside `repo/`)."""
 
     paths: list[str]
     args: list[str]
     files: dict[str, bytes]  # inline values, written under the run's folder
 
 
-def argo_plan(tree: SourceTree, path: str, opts: HelmOptions) -> _Plan:
+def argo_plan(tree: SourceTree, path: str, opts: HelmOptions) -> Plan:
     """`helm template` as Argo CD's repo-server invokes it (util/helm/cmd.go)."""
     env = dict(opts.env)
     where = opts.declared_in or path
@@ -421,7 +442,7 @@ def argo_plan(tree: SourceTree, path: str, opts: HelmOptions) -> _Plan:
         args.append("--skip-schema-validation")
     if opts.skip_tests:
         args.append("--skip-tests")
-    return _Plan(paths, args, files)
+    return Plan(paths, args, files)
 
 
 class _Cache:
@@ -455,7 +476,7 @@ CACHE = _Cache()
 
 
 def template(
-    tree: SourceTree, plan: _Plan, helm: Helm, label: str, *, cache: _Cache | None = None
+    tree: SourceTree, plan: Plan, helm: Helm, label: str, *, cache: _Cache | None = None
 ) -> bytes:
     """Run a plan (or reuse its output: same helm, same contents, same arguments)."""
     cache = CACHE if cache is None else cache

@@ -206,3 +206,17 @@ def test_what_cannot_be_honoured_is_an_error_on_the_app(tmp_path: Path, capsys) 
     }.items():
         code, objs, err = render(capsys, repo, name)
         assert (code, objs, err) == (1, [], message)
+
+
+def test_a_kustomization_inflating_a_chart_sets_its_hooks_apart(tmp_path: Path, capsys) -> None:
+    chart = {k.replace("charts/web/", "apps/web/charts/web/"): v for k, v in CHART.items()}
+    kustomization = "namespace: shop\nhelmCharts:\n- {name: web, releaseName: k, skipTests: true}\n"
+    files = {
+        **chart,
+        "apps/web/kustomization.yaml": kustomization,
+        "apps/web.yaml": application(path="apps/web"),
+    }
+    code, objs, err = render(capsys, origin(tmp_path, files))
+    assert code == 0, err
+    assert [(o["kind"], o["metadata"]["name"]) for o in objs] == [("ConfigMap", "k-config")]
+    assert err == "warning: 1 Helm hook not applied (hooks do not run yet): Job/k-migrate\n"
