@@ -29,7 +29,14 @@ from gitops_tui.model import ObjectRef
 from gitops_tui.reconcile.engine import Desired, Engine, SyncReport, ignored_paths
 from gitops_tui.reconcile.state import StateStore
 from gitops_tui.render import Rendered, Renderer, is_kustomize
-from gitops_tui.render.helm import CHART_FILE, HelmOptions, default_kube_version, is_chart
+from gitops_tui.render.helm import (
+    CHART_FILE,
+    HelmOptions,
+    default_kube_version,
+    find_helm,
+    is_chart,
+)
+from gitops_tui.render.helm_repo import pull_chart
 from gitops_tui.render.images import with_images
 from gitops_tui.render.kustomize.load import load_documents
 from gitops_tui.render.plain import manifest_files
@@ -156,40 +163,65 @@ class Service:
         if app.error:
             raise GitOpsError(app.error)  # never rendered, so never synced
         try:
+            if app.chart is not None:
+                return self._rendered_chart(app, revision)
             tree = with_images(tree, app.path, app.images)
             rendered = self.renderer.render(
                 tree,
                 app.path,
                 recurse=app.recurse,
                 key=tuple(app.images),
-                helm=self._helm_options(app, revision, tree),
+                helm=self._helm_options(app, revision, tree, app.path),
             )
             # History and change detection follow every path the app reads, bases too.
             app.source_paths = list(dict.fromkeys([app.path, *rendered.read_paths]))
-            app.render_warnings = rendered.warnings
-            rendered.objects = [self._place(app, o) for o in rendered.objects]
-            for hook in rendered.hooks:
-                self._place(app, hook.object)
-            return rendered
+            return self._finish(app, rendered)
         except GitOpsError:
             raise
         except Exception as e:
             raise unexpected(e, app.path or ".") from e
 
+    def _rendered_chart(self, app: App, revision: str) -> Rendered:
+        """A chart from a Helm repository, pulled into the cache (an exact version once)."""
+        assert app.chart is not None
+        try:
+            helm = find_helm(self.settings.helm)
+        except RenderError as e:
+            raise RenderError(app.declared_in, e.message) from None
+        tree, path = pull_chart(
+            app.chart,
+            helm,
+            declared_in=app.declared_in,
+            allow_remote=self.settings.allow_remote_resources,
+            cache=self.settings.cache_path / "helm-charts",
+        )
+        rendered = self.renderer.render(
+            tree, path, helm=self._helm_options(app, revision, tree, path)
+        )
+        app.source_paths = [app.declared_in]  # a new version is a change to the declaration
+        return self._finish(app, rendered)
+
+    def _finish(self, app: App, rendered: Rendered) -> Rendered:
+        app.render_warnings = rendered.warnings
+        rendered.objects = [self._place(app, o) for o in rendered.objects]
+        for hook in rendered.hooks:
+            self._place(app, hook.object)
+        return rendered
+
     # ---- Helm -----------------------------------------------------------------------
-    def _helm_options(self, app: App, revision: str, tree) -> HelmOptions | None:
+    def _helm_options(self, app: App, revision: str, tree, path: str) -> HelmOptions | None:
         """The app's helm options completed as Argo CD completes them: the release is
         the app, in its destination namespace, for the cluster's Kubernetes version and
         API versions (our local version when no cluster answered yet)."""
         if app.helm is None:
             return None
         declared = app.helm
-        if not is_chart(tree, app.path) or is_kustomize(tree, app.path):
+        if not is_chart(tree, path) or is_kustomize(tree, path):
             if declared != HelmOptions():
                 # Argo CD would run helm on it, and fail: never render it another way.
                 raise RenderError(
                     app.declared_in,
-                    f"app {app.name}: helm options are set but {app.path or '.'} is not "
+                    f"app {app.name}: helm options are set but {path or '.'} is not "
                     f"a Helm chart (no {CHART_FILE}, or a kustomization)",
                 )
             return declared  # only hooks are set apart: the cluster is not asked
@@ -211,7 +243,7 @@ class Service:
                 "ARGOCD_APP_REVISION": revision,
                 "ARGOCD_APP_REVISION_SHORT": revision[:7],
                 "ARGOCD_APP_REVISION_SHORT_8": revision[:8],
-                "ARGOCD_APP_SOURCE_PATH": app.path,
+                "ARGOCD_APP_SOURCE_PATH": "" if app.chart else app.path,
                 "ARGOCD_APP_SOURCE_REPO_URL": app.repo_url or "",
                 "ARGOCD_APP_SOURCE_TARGET_REVISION": app.target_revision or "",
                 "KUBE_VERSION": kube.lstrip("v").split("+")[0],

@@ -11,6 +11,7 @@ import yaml
 
 from ..errors import GitOpsError, SourceError, unexpected
 from ..redact import strip_credentials
+from ..render.helm_repo import ChartSource
 from ..render.kustomize.load import Loader
 from ..render.kustomize.shapes import (
     STRINGS,
@@ -269,18 +270,27 @@ def _argo(doc: _Doc, errors: list[SourceError]) -> App | None:
         return _broken(name, "argocd", doc.file, doc.line, why)
     source = source or {}
     path = source.get("path")
+    chart = None
     if "chart" in source:
-        why = (
-            f"Application {name}: spec.source.chart (a chart from a Helm repository) "
-            "is not supported yet; a chart in Git (spec.source.path) is"
+        if not source.get("repoURL") or not source.get("chart"):
+            why = (
+                f"Application {name}: spec.source.chart needs a chart name and "
+                "spec.source.repoURL (the Helm repository)"
+            )
+            return _broken(name, "argocd", doc.file, doc.line, why)
+        chart = ChartSource(
+            str(source["repoURL"]), str(source["chart"]), str(source.get("targetRevision") or "")
         )
-        return _broken(name, "argocd", doc.file, doc.line, why)
+        if path is not None:
+            warnings.append("spec.source.path is not used with spec.source.chart")
+        # The chart renders from its repository; history follows the declaration.
+        path = doc.file
     if path is None:
         why = f"Application {name}: no spec.source.path is not supported"
         return _broken(name, "argocd", doc.file, doc.line, why)
     warnings += _unknown(
         source,
-        {"repoURL", "path", "targetRevision", "kustomize", "directory", "helm"},
+        {"repoURL", "path", "targetRevision", "kustomize", "directory", "helm", "chart"},
         "spec.source.",
     )
     try:
@@ -317,7 +327,8 @@ def _argo(doc: _Doc, errors: list[SourceError]) -> App | None:
         source_kind="argocd",
         declared_in=doc.file,
         namespace=_s(dest.get("namespace")),
-        target_revision=None if revision in (None, "", "HEAD") else str(revision),
+        # A chart's targetRevision is its version: the declaration is read at the branch.
+        target_revision=None if chart or revision in (None, "", "HEAD") else str(revision),
         repo_url=_shown_url(source.get("repoURL")),
         server=server,
         prune=auto and bool(_get(automated, "prune")),
@@ -330,6 +341,7 @@ def _argo(doc: _Doc, errors: list[SourceError]) -> App | None:
         ignore_differences=ignore,
         warnings=warnings,
         helm=helm,
+        chart=chart,
     )
 
 

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 
 from ..render.helm import HelmOptions
+from ..render.helm_repo import ChartSource
 
 # An app's name is a label value (the tracking label) and part of an object name (its
 # state ConfigMap, app-<name>): both hold for a DNS-1123 subdomain of at most 63
@@ -87,6 +88,9 @@ class App:
     # How a folder holding a Chart.yaml renders (Argo CD's spec.source.helm); None for
     # the apps that never render a chart with helm (Flux Kustomizations).
     helm: HelmOptions | None = None
+    # A chart from a Helm repository (Argo CD's spec.source.chart): rendered instead of
+    # `path`, which is then the file that declares the app (its history).
+    chart: ChartSource | None = None
     # What the last render said (Helm hooks left out, ...): replaced at every render.
     render_warnings: list[str] = field(default_factory=list)
     # Every repository path the app reads (its bases too, once rendered), for history.

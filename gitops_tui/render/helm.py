@@ -170,7 +170,9 @@ def error_text(stderr: bytes) -> str:
     return " ".join(kept).removeprefix("Error:").strip()
 
 
-def run_helm(helm: Helm, args: list[str], work: Path, label: str) -> bytes:
+def run_helm(
+    helm: Helm, args: list[str], work: Path, label: str, extra_env: dict[str, str] | None = None
+) -> bytes:
     """Run helm with `work` as its whole world; errors name repository paths, not ours."""
     home = work / ".home"
     home.mkdir(exist_ok=True)
@@ -179,7 +181,7 @@ def run_helm(helm: Helm, args: list[str], work: Path, label: str) -> bytes:
         capture_output=True,
         timeout=TIMEOUT,
         check=False,
-        env=helm_env(home),
+        env={**helm_env(home), **(extra_env or {})},
         cwd=work,
     )
     if proc.returncode != 0:
