@@ -203,6 +203,7 @@ class Service:
 
     def _finish(self, app: App, rendered: Rendered) -> Rendered:
         app.render_warnings = rendered.warnings
+        app.rendered_chart = rendered.chart
         rendered.objects = [self._place(app, o) for o in rendered.objects]
         for hook in rendered.hooks:
             self._place(app, hook.object)

@@ -93,12 +93,19 @@ class App:
     chart: ChartSource | None = None
     # What the last render said (Helm hooks left out, ...): replaced at every render.
     render_warnings: list[str] = field(default_factory=list)
+    # The chart the last render inflated with helm, "web@1.2.3"; "" for other renders.
+    rendered_chart: str = ""
     # Every repository path the app reads (its bases too, once rendered), for history.
     source_paths: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if not self.source_paths:
             self.source_paths = [self.path]
+
+    @property
+    def source(self) -> str:
+        """Where the objects come from, as the UI says it: the path, and the chart."""
+        return f"{self.path} (helm {self.rendered_chart})" if self.rendered_chart else self.path
 
     @property
     def notes(self) -> list[str]:

@@ -482,7 +482,7 @@ class GitOpsApp(ReportsWorkerErrors, App):
         if v.state.suspended:
             lines.append("⏸ auto-sync suspended")
         lines += [f"⚠ {w}" for w in v.app.notes]
-        source = f"source: {v.app.path} → {v.app.namespace or '-'}"
+        source = f"source: {v.app.source} → {v.app.namespace or '-'}"
         if rev := v.state.last_synced_revision:  # the columns a narrow screen leaves out
             synced = ago(v.state.last_synced_at, dt.datetime.fromtimestamp(self.clock(), dt.UTC))
             source += f"  synced: {rev[:7]} {row.subject}, {synced}"

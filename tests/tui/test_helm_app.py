@@ -1,5 +1,6 @@
-"""A Helm chart app in the UI, on the real control plane: its objects in the resources
-pane, its hooks said under the app and in `i`, never listed as objects nor applied."""
+"""A Helm chart app in the UI, on the real control plane: its chart and version beside its
+path, its objects in the resources pane, its hooks said under the app and in `i`, never
+listed as objects nor applied."""
 
 from __future__ import annotations
 
@@ -43,9 +44,10 @@ async def test_a_chart_app_shows_its_objects_and_says_its_hooks(
         await wait_for(pilot, lambda: row(app, repo.app), "the app row")
         detail = lambda: str(app.query_one("#app-detail", Static).render())  # noqa: E731
         await wait_for(pilot, lambda: said in detail(), "the hooks said under the app")
+        assert f"source: chart (helm web@0.1.0) → {repo.ns}" in detail()
         res = await wait_for(pilot, lambda: cells(app, "#resources"), "the resources")
         assert [(r[0], r[2]) for r in res] == [("ConfigMap", f"{repo.app}-config")]
         await pilot.press("i")
         await wait_for(pilot, lambda: app.screen.id == "details-modal", "the details")
         body = str(app.screen.query_one("#details-body", Static).render())
-        assert said in body
+        assert said in body and f"path chart (helm web@0.1.0) → namespace {repo.ns}" in body

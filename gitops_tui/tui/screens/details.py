@@ -29,7 +29,7 @@ def details_text(view) -> Text:
     out = Text()
     out.append(f"{app.name}", style="bold")
     out.append(f"  ({app.source_kind}, declared in {app.declared_in})\n")
-    out.append(f"path {app.path} → namespace {app.namespace or '-'}\n{flags}\n")
+    out.append(f"path {app.source} → namespace {app.namespace or '-'}\n{flags}\n")
     out.append(f"revision {view.revision[:12] or '-'}   sync {view.sync_status}   ")
     out.append(f"health {view.health}\n")
     if view.error:
