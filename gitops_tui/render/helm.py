@@ -447,7 +447,7 @@ def argo_plan(tree: SourceTree, path: str, opts: HelmOptions) -> Plan:
     return Plan(paths, args, files)
 
 
-class _Cache:
+class OutputCache:
     """Renders by helm version, the tree ids of everything copied and the arguments."""
 
     def __init__(self, size: int = 256) -> None:
@@ -474,11 +474,11 @@ class _Cache:
                 self.entries.popitem(last=False)
 
 
-CACHE = _Cache()
+CACHE = OutputCache()
 
 
 def template(
-    tree: SourceTree, plan: Plan, helm: Helm, label: str, *, cache: _Cache | None = None
+    tree: SourceTree, plan: Plan, helm: Helm, label: str, *, cache: OutputCache | None = None
 ) -> bytes:
     """Run a plan (or reuse its output: same helm, same contents, same arguments)."""
     cache = CACHE if cache is None else cache
@@ -568,7 +568,7 @@ def render_chart(
     opts: HelmOptions,
     *,
     helm: Helm | None = None,
-    cache: _Cache | None = None,
+    cache: OutputCache | None = None,
 ) -> HelmRender:
     """The objects and hooks of the chart folder `path` (repo-relative), as Argo CD
     renders an Application whose source is that folder."""

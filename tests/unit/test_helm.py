@@ -132,7 +132,7 @@ def test_a_second_render_of_the_same_inputs_runs_no_helm(
     tmp_path: Path, helm: helm_engine.Helm
 ) -> None:
     root = write(tmp_path, CHART)
-    cache = helm_engine._Cache()
+    cache = helm_engine.OutputCache()
     opts = HelmOptions(release_name="a", value_files=("values.yaml",))
     first = render_chart(FsTree(root), "apps/web", opts, helm=helm, cache=cache)
     again = render_chart(FsTree(root), "apps/web", opts, helm=helm, cache=cache)

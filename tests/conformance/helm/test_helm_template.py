@@ -265,11 +265,11 @@ def test_argo_helm_source_renders_as_helm_template(
     if case.fails:
         assert hand.returncode != 0
         with pytest.raises(RenderError) as e:
-            render_chart(tree, CHART, opts, helm=helm, cache=engine._Cache())
+            render_chart(tree, CHART, opts, helm=helm, cache=engine.OutputCache())
         assert e.value.message == f"helm template: {error_text(hand.stderr)}"
         return
     assert hand.returncode == 0, hand.stderr.decode()
-    ours = render_chart(tree, CHART, opts, helm=helm, cache=engine._Cache())
+    ours = render_chart(tree, CHART, opts, helm=helm, cache=engine.OutputCache())
     want_objects, want_hooks = split(hand.stdout)
     assert canonical(ours.objects) == canonical(want_objects)
     assert canonical([h.object for h in ours.hooks]) == canonical(want_hooks)
@@ -282,7 +282,7 @@ def test_what_the_cases_cover(tree: GitTree, helm_path: str) -> None:
     labels, the subchart, hooks apart with Argo CD's phases, and no test or NOTES."""
     helm = engine.Helm(helm_path, engine.helm_version(helm_path))
     opts = replace(parse_helm({}, "helm", []), release_name="shop", kube_version=KUBE)
-    out = render_chart(tree, CHART, opts, helm=helm, cache=engine._Cache())
+    out = render_chart(tree, CHART, opts, helm=helm, cache=engine.OutputCache())
     kinds = [(o["kind"], o["metadata"]["name"]) for o in out.objects]
     assert kinds == [
         ("CustomResourceDefinition", "widgets.example.com"),
