@@ -188,3 +188,28 @@ def test_what_is_not_supported_yet_says_so(tmp_path: Path, capsys) -> None:
         capsys, fleet(tmp_path, "http://127.0.0.1:9", "1.0.0", "    path: charts/web\n")
     )
     assert code == 1 and "is remote: refused" in err
+
+
+def test_kustomize_helm_charts_from_a_repository_go_to_kustomize_with_our_helm(
+    tmp_path: Path, chart_repo: ChartRepo, capsys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # No helm on PATH: kustomize gets ours with --helm-command.
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")
+    work = tmp_path / "fleet"
+    (work / "web").mkdir(parents=True)
+    (work / "web" / "kustomization.yaml").write_text(
+        "namespace: shop\nhelmCharts:\n"
+        f"- {{name: web, repo: '{chart_repo.url}', version: 0.2.0, releaseName: k}}\n"
+    )
+    (work / "gitops-tui.yaml").write_text("apps:\n- {name: web, path: web}\n")
+    git(work, "init", "--quiet", "--initial-branch=main")
+    git(work, "add", "-A")
+    git(work, "commit", "--quiet", "-m", "fleet")
+    code, objs, err = render(capsys, str(work))
+    assert (code, objs) == (1, [])
+    assert f"helmCharts web from '{chart_repo.url}' is remote: refused" in err
+    assert chart_repo.paths == []
+    code, (cm,), err = render(capsys, str(work), "--allow-remote-resources")
+    assert code == 0, err
+    assert cm["metadata"] == {"name": "k-web", "namespace": "shop"}
+    assert cm["data"]["chart"] == "0.2.0"
