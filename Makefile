@@ -15,10 +15,11 @@ $(INSTALLED): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@
 
-# kube-apiserver, kube-controller-manager, etcd and the sealed-secrets controller and
-# kubeseal (the judges of our sealing), built from Go modules once and cached.
+# kube-apiserver, kube-controller-manager, etcd, the sealed-secrets controller and
+# kubeseal (the judges of our sealing) and helm (the chart renderer), built from Go
+# modules once and cached.
 binaries: $(INSTALLED)
-	$(BIN)/python -m gitops_tui.localcluster --sealed-secrets
+	$(BIN)/python -m gitops_tui.localcluster --sealed-secrets --helm
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .

@@ -65,6 +65,7 @@ def _service(args: argparse.Namespace):
         sealed_cert=getattr(args, "cert", None),
         fetch_interval=getattr(args, "fetch_interval", None) or 60.0,
         allow_remote_resources=getattr(args, "allow_remote_resources", False),
+        helm=getattr(args, "helm", None),
     )
     return Service(settings)
 
@@ -97,7 +98,10 @@ def cmd_render(args) -> int:
     import yaml
 
     svc = _service(args)
-    objs = svc.render(svc.app(args.app), args.revision)
+    app = svc.app(args.app)
+    objs = svc.render(app, args.revision)
+    for note in app.render_warnings:  # Helm hooks left out, ...
+        echo(f"warning: {note}", err=True)
     _emit(args, objs, yaml.safe_dump_all(objs, sort_keys=False).rstrip())
     return 0
 
@@ -286,6 +290,10 @@ def _repo_args(p: argparse.ArgumentParser, cluster: bool = True) -> None:
         "--allow-remote-resources",
         action="store_true",
         help="let kustomize fetch remote bases, files and Helm charts (default: refused)",
+    )
+    p.add_argument(
+        "--helm",
+        help="the helm 3 that renders charts (default: $GITOPS_TUI_HELM, the cached build, PATH)",
     )
     if cluster:
         p.add_argument("--kubeconfig", type=Path, help="kubeconfig file (default: $KUBECONFIG)")

@@ -33,6 +33,8 @@ class Settings:
     # Kustomize bases and files from elsewhere (URLs, other Git repositories, Helm
     # repositories): off, so a repository reads only itself. Never set by the repository.
     allow_remote_resources: bool = False
+    # The helm that renders charts; None: $GITOPS_TUI_HELM, the cached build, then PATH.
+    helm: str | None = None
 
     @property
     def cache_path(self) -> Path:

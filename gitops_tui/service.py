@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from kubernetes.client import ApiException
@@ -20,14 +21,22 @@ from gitops_tui.audit import AuditLog, AuditRecord, operator_identity
 from gitops_tui.cluster.client import ClusterInfo, connect, server_version
 from gitops_tui.config import Settings
 from gitops_tui.diff import diff_extra, diff_object
-from gitops_tui.errors import GitOpsError, SourceError, unexpected
+from gitops_tui.errors import GitOpsError, RenderError, SourceError, unexpected
 from gitops_tui.git import history as git_history
 from gitops_tui.git import revert as git_revert
 from gitops_tui.git.repo import GitRepo
 from gitops_tui.model import ObjectRef
 from gitops_tui.reconcile.engine import Desired, Engine, SyncReport, ignored_paths
 from gitops_tui.reconcile.state import StateStore
-from gitops_tui.render import Renderer
+from gitops_tui.render import Rendered, Renderer, is_kustomize
+from gitops_tui.render.helm import (
+    CHART_FILE,
+    HelmOptions,
+    default_kube_version,
+    find_helm,
+    is_chart,
+)
+from gitops_tui.render.helm_repo import pull_chart
 from gitops_tui.render.images import with_images
 from gitops_tui.render.kustomize.load import load_documents
 from gitops_tui.render.plain import manifest_files
@@ -97,7 +106,10 @@ class Service:
         # What kept apps from being found at the branch head (a broken gitops-tui.yaml,
         # an Application without a path): those apps are not managed until it is fixed.
         self.discovery_errors: list[SourceError] = []
-        self.renderer = Renderer(allow_remote=settings.allow_remote_resources)
+        self.renderer = Renderer(
+            allow_remote=settings.allow_remote_resources, helm_path=settings.helm
+        )
+        self._api_versions: tuple[float, tuple[str, ...]] | None = None
         self.audit = AuditLog(settings.cache_path / "audit.jsonl")
 
     # ---- Git --------------------------------------------------------------------
@@ -140,25 +152,125 @@ class Service:
         return self._render(app, rev)
 
     def _render(self, app: App, revision: str) -> list[dict]:
-        return self._render_tree(app, self.repo.tree(revision))
+        return self._render_tree(app, self.repo.tree(revision), revision)
 
-    def _render_tree(self, app: App, tree) -> list[dict]:
-        """The app's objects in tree. Whatever goes wrong is a GitOpsError of this app:
-        an exception nobody foresaw included, so that it never stops the others."""
+    def _render_tree(self, app: App, tree, revision: str = "") -> list[dict]:
+        return self._rendered(app, tree, revision).objects
+
+    def _rendered(self, app: App, tree, revision: str = "") -> Rendered:
+        """The app's objects and hooks in tree. Whatever goes wrong is a GitOpsError of
+        this app: an exception nobody foresaw included, so that it never stops the others."""
         if app.error:
             raise GitOpsError(app.error)  # never rendered, so never synced
         try:
+            if app.chart is not None:
+                return self._rendered_chart(app, revision)
             tree = with_images(tree, app.path, app.images)
             rendered = self.renderer.render(
-                tree, app.path, recurse=app.recurse, key=tuple(app.images)
+                tree,
+                app.path,
+                recurse=app.recurse,
+                key=tuple(app.images),
+                helm=self._helm_options(app, revision, tree, app.path),
             )
             # History and change detection follow every path the app reads, bases too.
             app.source_paths = list(dict.fromkeys([app.path, *rendered.read_paths]))
-            return [self._place(app, o) for o in rendered.objects]
+            return self._finish(app, rendered)
         except GitOpsError:
             raise
         except Exception as e:
             raise unexpected(e, app.path or ".") from e
+
+    def _rendered_chart(self, app: App, revision: str) -> Rendered:
+        """A chart from a Helm repository, pulled into the cache (an exact version once)."""
+        assert app.chart is not None
+        try:
+            helm = find_helm(self.settings.helm)
+        except RenderError as e:
+            raise RenderError(app.declared_in, e.message) from None
+        tree, path = pull_chart(
+            app.chart,
+            helm,
+            declared_in=app.declared_in,
+            allow_remote=self.settings.allow_remote_resources,
+            cache=self.settings.cache_path / "helm-charts",
+        )
+        rendered = self.renderer.render(
+            tree, path, helm=self._helm_options(app, revision, tree, path)
+        )
+        app.source_paths = [app.declared_in]  # a new version is a change to the declaration
+        return self._finish(app, rendered)
+
+    def _finish(self, app: App, rendered: Rendered) -> Rendered:
+        app.render_warnings = rendered.warnings
+        app.rendered_chart = rendered.chart
+        rendered.objects = [self._place(app, o) for o in rendered.objects]
+        for hook in rendered.hooks:
+            self._place(app, hook.object)
+        return rendered
+
+    # ---- Helm -----------------------------------------------------------------------
+    def _helm_options(self, app: App, revision: str, tree, path: str) -> HelmOptions | None:
+        """The app's helm options completed as Argo CD completes them: the release is
+        the app, in its destination namespace, for the cluster's Kubernetes version and
+        API versions (our local version when no cluster answered yet)."""
+        if app.helm is None:
+            return None
+        declared = app.helm
+        if not is_chart(tree, path) or is_kustomize(tree, path):
+            if declared != HelmOptions():
+                # Argo CD would run helm on it, and fail: never render it another way.
+                raise RenderError(
+                    app.declared_in,
+                    f"app {app.name}: helm options are set but {path or '.'} is not "
+                    f"a Helm chart (no {CHART_FILE}, or a kustomization)",
+                )
+            return declared  # only hooks are set apart: the cluster is not asked
+        kube = declared.kube_version or self._kube_version()
+        apis = declared.api_versions or self._cluster_api_versions()
+        opts = replace(
+            declared,
+            release_name=declared.release_name or app.name,
+            namespace=declared.namespace or app.namespace or "",
+            kube_version=kube,
+            api_versions=apis,
+            declared_in=app.declared_in,
+        )
+        if _uses_build_env(opts):
+            # Only then: the revision in the options would re-render at every commit.
+            env = {
+                "ARGOCD_APP_NAME": app.name,
+                "ARGOCD_APP_NAMESPACE": app.namespace or "",
+                "ARGOCD_APP_REVISION": revision,
+                "ARGOCD_APP_REVISION_SHORT": revision[:7],
+                "ARGOCD_APP_REVISION_SHORT_8": revision[:8],
+                "ARGOCD_APP_SOURCE_PATH": "" if app.chart else app.path,
+                "ARGOCD_APP_SOURCE_REPO_URL": app.repo_url or "",
+                "ARGOCD_APP_SOURCE_TARGET_REVISION": app.target_revision or "",
+                "KUBE_VERSION": kube.lstrip("v").split("+")[0],
+                "KUBE_API_VERSIONS": ",".join(apis),
+            }
+            opts = replace(opts, env=tuple(env.items()))
+        return opts
+
+    def _kube_version(self) -> str:
+        if self._cluster is not None and self._cluster.version != "unknown":
+            return self._cluster.version
+        return default_kube_version()
+
+    def _cluster_api_versions(self) -> tuple[str, ...]:
+        """What the connected cluster serves (group/version and group/version/Kind), as
+        Argo CD passes --api-versions; read once a minute at most."""
+        if self.engine is None:
+            return ()
+        now = time.monotonic()
+        if self._api_versions is None or now - self._api_versions[0] > 60:
+            try:
+                versions = tuple(self.engine.discovery.api_versions())
+            except (GitOpsError, ApiException):
+                return self._api_versions[1] if self._api_versions else ()
+            self._api_versions = (now, versions)
+        return self._api_versions[1]
 
     def _place(self, app: App, obj: dict) -> dict:
         # As Argo CD and Flux do: namespaced objects without one go to the destination.
@@ -183,9 +295,9 @@ class Service:
         if self._cluster is not None and (why := elsewhere(app, self._cluster)):
             return Desired(revision, {}, why)  # never synced, healed or pruned here
         try:
-            objs = self._render(app, revision)
+            rendered = self._rendered(app, self.repo.tree(revision), revision)
             desired: dict[ObjectRef, dict] = {}
-            for o in objs:
+            for o in rendered.objects:
                 ref = ObjectRef.of(o)
                 if ref in desired:
                     return Desired(revision, {}, f"{app.path}: {ref} is rendered twice")
@@ -194,7 +306,7 @@ class Service:
             return Desired(revision, {}, str(e))
         except Exception as e:
             return Desired(revision, {}, str(unexpected(e, app.path or ".")))
-        return Desired(revision, desired)
+        return Desired(revision, desired, hooks=rendered.hooks)
 
     def _load(self, engine: Engine, app: App) -> Desired:
         """Render one app into the engine at its target revision; its failure, even an
@@ -505,6 +617,12 @@ class Service:
         if self.engine is not None:
             self.engine.stop()
             self.engine = None
+
+
+def _uses_build_env(opts: HelmOptions) -> bool:
+    texts = [*opts.value_files, *(p.value for p in opts.parameters)]
+    texts += [path for _, path in opts.file_parameters]
+    return any("$" in t for t in texts)
 
 
 def default_settings(repo: str | Path, **kw) -> Settings:

@@ -15,11 +15,11 @@ from gitops_tui.localcluster.build import binaries
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
-def _unavailable(reason: str) -> None:
+def _unavailable(reason: str, what: str = "local control plane") -> None:
     # In CI a missing control plane must fail the run, never turn it green by skipping.
     if IN_CI:
-        pytest.fail(f"local control plane unavailable under CI=true: {reason}", pytrace=False)
-    pytest.skip(f"local control plane unavailable: {reason}")
+        pytest.fail(f"{what} unavailable under CI=true: {reason}", pytrace=False)
+    pytest.skip(f"{what} unavailable: {reason}")
 
 
 @pytest.fixture(scope="session")
@@ -62,6 +62,20 @@ def namespace(api_client) -> Iterator[str]:
     core.create_namespace({"metadata": {"name": name}})
     yield name
     core.delete_namespace(name)
+
+
+@pytest.fixture(scope="session")
+def helm_path() -> str:
+    """helm, built from its Go module into the cache the first time (as `make binaries`)."""
+    from gitops_tui.localcluster.build import ensure_helm, helm_binary
+
+    if not helm_binary().is_file() and (reason := go_missing_reason()):
+        _unavailable(reason, "helm")
+    try:
+        return str(ensure_helm())
+    except BuildError as e:
+        _unavailable(str(e), "helm")
+    raise AssertionError("unreachable")
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -11,6 +11,7 @@ import yaml
 
 from ..errors import GitOpsError, SourceError, unexpected
 from ..redact import strip_credentials
+from ..render.helm_repo import ChartSource
 from ..render.kustomize.load import Loader
 from ..render.kustomize.shapes import (
     STRINGS,
@@ -26,6 +27,7 @@ from ..render.kustomize.shapes import (
 from ..render.nesting import NestingError, depth
 from ..render.plain import MANIFEST_SUFFIXES
 from ..source import PathOutsideRoot, SourceTree, norm
+from .helm_source import HELM, HelmSpecError, parse_helm
 from .model import App, IgnoreRule, name_problem
 
 CONFIG_FILE = "gitops-tui.yaml"
@@ -53,6 +55,7 @@ ARGO = Map(
                         "targetRevision": Str(),
                         "kustomize": Map({"images": STRINGS}),
                         "directory": Map({"recurse": Bool()}),
+                        "helm": HELM,
                     }
                 ),
                 "sources": List(Any_()),
@@ -103,6 +106,7 @@ CONFIG_APP = Map(
             for k in ("prune", "selfHeal", "autoSync", "allowEmpty", "createNamespace", "recurse")
         },
         "ignoreDifferences": List(Any_()),
+        "helm": HELM,
     }
 )
 
@@ -266,15 +270,33 @@ def _argo(doc: _Doc, errors: list[SourceError]) -> App | None:
         return _broken(name, "argocd", doc.file, doc.line, why)
     source = source or {}
     path = source.get("path")
+    chart = None
+    if "chart" in source:
+        if not source.get("repoURL") or not source.get("chart"):
+            why = (
+                f"Application {name}: spec.source.chart needs a chart name and "
+                "spec.source.repoURL (the Helm repository)"
+            )
+            return _broken(name, "argocd", doc.file, doc.line, why)
+        chart = ChartSource(
+            str(source["repoURL"]), str(source["chart"]), str(source.get("targetRevision") or "")
+        )
+        if path is not None:
+            warnings.append("spec.source.path is not used with spec.source.chart")
+        # The chart renders from its repository; history follows the declaration.
+        path = doc.file
     if path is None:
-        what = "a Helm chart source" if "chart" in source else "no spec.source.path"
-        why = f"Application {name}: {what} is not supported"
+        why = f"Application {name}: no spec.source.path is not supported"
         return _broken(name, "argocd", doc.file, doc.line, why)
     warnings += _unknown(
         source,
-        {"repoURL", "path", "targetRevision", "kustomize", "directory"},
+        {"repoURL", "path", "targetRevision", "kustomize", "directory", "helm", "chart"},
         "spec.source.",
     )
+    try:
+        helm = parse_helm(source.get("helm"), "spec.source.helm", warnings)
+    except HelmSpecError as e:
+        return _broken(name, "argocd", doc.file, doc.line, f"Application {name}: {e}")
     kustomize = source.get("kustomize") or {}
     warnings += _unknown(kustomize, {"images"}, "spec.source.kustomize.")
     directory = source.get("directory") or {}
@@ -305,7 +327,8 @@ def _argo(doc: _Doc, errors: list[SourceError]) -> App | None:
         source_kind="argocd",
         declared_in=doc.file,
         namespace=_s(dest.get("namespace")),
-        target_revision=None if revision in (None, "", "HEAD") else str(revision),
+        # A chart's targetRevision is its version: the declaration is read at the branch.
+        target_revision=None if chart or revision in (None, "", "HEAD") else str(revision),
         repo_url=_shown_url(source.get("repoURL")),
         server=server,
         prune=auto and bool(_get(automated, "prune")),
@@ -317,6 +340,8 @@ def _argo(doc: _Doc, errors: list[SourceError]) -> App | None:
         images=[str(i) for i in kustomize.get("images") or []],
         ignore_differences=ignore,
         warnings=warnings,
+        helm=helm,
+        chart=chart,
     )
 
 
@@ -482,6 +507,11 @@ def _config(tree: SourceTree, errors: list[SourceError]) -> list[App]:
         app_path = _app_path(item["path"], name, CONFIG_FILE, line, errors)
         if app_path is None:
             continue
+        try:
+            helm = parse_helm(item.get("helm"), "helm", warnings)
+        except HelmSpecError as e:
+            apps.append(_broken(name, "gitops-tui", CONFIG_FILE, line, f"app {name}: {e}"))
+            continue
         app = App(
             name=name,
             path=app_path,
@@ -498,6 +528,7 @@ def _config(tree: SourceTree, errors: list[SourceError]) -> list[App]:
             recurse=bool(item.get("recurse", False)),
             ignore_differences=ignore,
             warnings=warnings,
+            helm=helm,
         )
         apps.append(_named(app, line))
     return apps

@@ -5,6 +5,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from ..render.helm import HelmOptions
+from ..render.helm_repo import ChartSource
+
 # An app's name is a label value (the tracking label) and part of an object name (its
 # state ConfigMap, app-<name>): both hold for a DNS-1123 subdomain of at most 63
 # characters, the strictest of the two.
@@ -82,12 +85,32 @@ class App:
     # Why the app can be neither rendered nor synced (a bad name, a field of the wrong
     # shape), as one line naming the file: shown on its row, never applied.
     error: str = ""
+    # How a folder holding a Chart.yaml renders (Argo CD's spec.source.helm); None for
+    # the apps that never render a chart with helm (Flux Kustomizations).
+    helm: HelmOptions | None = None
+    # A chart from a Helm repository (Argo CD's spec.source.chart): rendered instead of
+    # `path`, which is then the file that declares the app (its history).
+    chart: ChartSource | None = None
+    # What the last render said (Helm hooks left out, ...): replaced at every render.
+    render_warnings: list[str] = field(default_factory=list)
+    # The chart the last render inflated with helm, "web@1.2.3"; "" for other renders.
+    rendered_chart: str = ""
     # Every repository path the app reads (its bases too, once rendered), for history.
     source_paths: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if not self.source_paths:
             self.source_paths = [self.path]
+
+    @property
+    def source(self) -> str:
+        """Where the objects come from, as the UI says it: the path, and the chart."""
+        return f"{self.path} (helm {self.rendered_chart})" if self.rendered_chart else self.path
+
+    @property
+    def notes(self) -> list[str]:
+        """Every warning: the declaration's, then the last render's."""
+        return [*self.warnings, *self.render_warnings]
 
     def ignored_paths(self, group: str, kind: str, namespace: str, name: str) -> tuple:
         """The field paths of one object whose differences do not count as drift."""

@@ -76,6 +76,24 @@ class Discovery:
             raise UnknownKind(api_version, kind)
         return kinds[kind]
 
+    def api_versions(self) -> list[str]:
+        """Every group/version the server serves and every group/version/Kind in it, as
+        Argo CD hands them to helm (`--api-versions`, `.Capabilities.APIVersions`)."""
+        core = get_json(self.api, "/api").get("versions", [])
+        groups = get_json(self.api, "/apis").get("groups", [])
+        gvs = [*core, *(v["groupVersion"] for g in groups for v in g.get("versions", []))]
+        out: list[str] = []
+        for gv in gvs:
+            with self._lock:
+                kinds = self._by_gv.get(gv)
+            if kinds is None:
+                kinds = self._load(gv)
+                with self._lock:
+                    self._by_gv[gv] = kinds
+            out.append(gv)
+            out += [f"{gv}/{kind}" for kind in sorted(kinds)]
+        return out
+
     def forget(self, api_version: str) -> None:
         with self._lock:
             self._by_gv.pop(api_version, None)

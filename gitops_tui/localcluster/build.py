@@ -18,6 +18,11 @@ from pathlib import Path
 K8S_VERSION = "v1.36.3"
 ETCD_VERSION = "v3.6.16"
 SEALED_SECRETS_VERSION = "v0.40.0"
+# Helm 3, not 4: Argo CD's repo-server and kustomize's --enable-helm render with Helm 3.
+HELM_VERSION = "v3.22.0"
+# The Kubernetes version helm assumes without --kube-version: as helm's own Makefile
+# sets it, one above the major of its client-go (v0.37) and the same minor.
+HELM_DEFAULT_KUBE = ("1", "37")
 
 GOMOD_DIR = Path(__file__).parent / "gomod"
 
@@ -177,11 +182,48 @@ def ensure_sealed_secrets(log=None) -> SealedSecretsBinaries:
     return bins
 
 
+def helm_binary() -> Path:
+    """Where the cached helm build lives (it may not be built yet)."""
+    return cache_root() / "helm" / HELM_VERSION / "helm"
+
+
+def ensure_helm(log=None) -> Path:
+    """helm built from its Go module at HELM_VERSION, once, into the cache."""
+    log = log or (lambda msg: print(msg, file=sys.stderr, flush=True))
+    out = helm_binary()
+    if out.is_file() and os.access(out, os.X_OK):
+        return out
+    if reason := go_missing_reason():
+        raise BuildError(reason)
+    log(f"building helm {HELM_VERSION}")
+    # The flags of helm's Makefile, so `helm version` and the default kube version
+    # (.Capabilities without --kube-version) are those of the released binary.
+    major, minor = HELM_DEFAULT_KUBE
+    flags = [
+        "-s -w",
+        f"-X helm.sh/helm/v3/internal/version.version={HELM_VERSION}",
+        "-X helm.sh/helm/v3/internal/version.gitTreeState=clean",
+    ]
+    for pkg in ("helm.sh/helm/v3/pkg/lint/rules", "helm.sh/helm/v3/pkg/chartutil"):
+        flags += [f"-X {pkg}.k8sVersionMajor={major}", f"-X {pkg}.k8sVersionMinor={minor}"]
+    _go_build(
+        GOMOD_DIR / "helm", out.parent, ["helm.sh/helm/v3/cmd/helm"], " ".join(flags), log, "helm"
+    )
+    if not out.is_file():
+        raise BuildError(f"build finished but {out} is missing")
+    return out
+
+
 def main() -> int:
     try:
+        if "--helm-only" in sys.argv[1:]:  # the chart renderer alone, for operators
+            ensure_helm()
+            return 0
         ensure_binaries()
         if "--sealed-secrets" in sys.argv[1:]:
             ensure_sealed_secrets()
+        if "--helm" in sys.argv[1:]:
+            ensure_helm()
     except BuildError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1

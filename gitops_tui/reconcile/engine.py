@@ -62,6 +62,8 @@ class Desired:
     revision: str
     objects: dict[ObjectRef, dict]
     error: str = ""
+    # Helm hooks the render set apart (render.helm.HelmHook): not applied yet.
+    hooks: list = field(default_factory=list)
 
 
 @dataclass

@@ -490,8 +490,8 @@ class GitOpsApp(ReportsWorkerErrors, App):
             lines.append(f"⏸ paused by {p.by} until {p.until[:16]} ({left}): {p.reason}")
         if v.state.suspended:
             lines.append("⏸ auto-sync suspended")
-        lines += [f"⚠ {w}" for w in v.app.warnings]
-        source = f"source: {v.app.path} → {v.app.namespace or '-'}"
+        lines += [f"⚠ {w}" for w in v.app.notes]
+        source = f"source: {v.app.source} → {v.app.namespace or '-'}"
         if rev := v.state.last_synced_revision:  # the columns a narrow screen leaves out
             synced = ago(v.state.last_synced_at, dt.datetime.fromtimestamp(self.clock(), dt.UTC))
             source += f"  synced: {rev[:7]} {row.subject}, {synced}"

@@ -90,7 +90,6 @@ def test_argo_fields_and_warnings(tmp_path: Path) -> None:
     assert app.create_namespace and app.images == ["nginx=nginx:1.27"]
     # Every ignored field is said out loud.
     assert set(app.warnings) == {
-        "spec.source.helm is not supported and is ignored",
         "spec.source.kustomize.namePrefix is not supported and is ignored",
         "spec.syncPolicy.retry is not supported and is ignored",
         "spec.syncPolicy.syncOptions Replace=true is not supported and is ignored",
@@ -98,13 +97,25 @@ def test_argo_fields_and_warnings(tmp_path: Path) -> None:
     assert app.server == "https://prod.example.com:6443"
 
 
-def test_argo_helm_source_is_the_apps_error_with_file_and_line(tmp_path: Path) -> None:
+def test_argo_helm_repository_source(tmp_path: Path) -> None:
     text = "# apps\n" + ARGO.replace("    path: ./web/\n", "    chart: nginx\n")
+    (app,) = discover(write(tmp_path, {"apps/web.yaml": text})).apps
+    # The chart's targetRevision is its version; history follows the declaration.
+    assert (app.chart.repo_url, app.chart.chart, app.chart.version) == (
+        "https://git.example.com/x.git",
+        "nginx",
+        "release-1",
+    )
+    assert (app.path, app.target_revision) == ("apps/web.yaml", None)
+    text = text.replace("    repoURL: https://git.example.com/x.git\n", "")
     found = discover(write(tmp_path, {"apps/web.yaml": text}))
-    # Shown on its own row, never rendered: the error belongs to the app.
+    # Without a repository: shown on its own row, never rendered.
     (app,) = found.apps
     assert app.name == "web" and found.errors == []
-    assert app.error == "apps/web.yaml:2: Application web: a Helm chart source is not supported"
+    assert app.error == (
+        "apps/web.yaml:2: Application web: spec.source.chart needs a chart name and "
+        "spec.source.repoURL (the Helm repository)"
+    )
 
 
 FLUX = """\

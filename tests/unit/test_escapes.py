@@ -445,22 +445,26 @@ def test_helm_charts_stay_inside_the_repository(
 
 
 def test_a_vendored_chart_needs_no_remote(tmp_path: Path) -> None:
-    # With the chart in chartHome kustomize never pulls: `repo` alone is no reason to refuse.
+    # With the chart in chartHome kustomize never pulls: `repo` alone is no reason to
+    # refuse. The chart inflates natively, with helm (which this PATH does not hold).
     tree = FsTree(
         write(
             tmp_path,
             {
                 "app/kustomization.yaml": "helmCharts:\n- name: web\n  repo: https://c.example.com\n",
                 "app/charts/web/Chart.yaml": "name: web\nversion: 1.0.0\n",
+                "app/charts/web/values.yaml": "",
             },
         )
     )
     empty = tmp_path / "nobin"
     empty.mkdir()
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("PATH", str(empty))  # stop at "no binary", after the checks passed
+        mp.setenv("PATH", str(empty))  # stop at "no helm", after the checks passed
+        mp.setenv("GITOPS_TUI_CACHE", str(empty))
+        mp.delenv("GITOPS_TUI_HELM", raising=False)
         err = render_error(tree)
-    assert "needs the kustomize binary" in err.message
+    assert "helm chart web: rendering a Helm chart needs helm, none found" in err.message
 
 
 def test_a_transformer_config_file_with_a_remote_patch_is_refused(tmp_path: Path) -> None:

@@ -65,6 +65,8 @@ KEYS = [
     *["syncOptions", "repoURL", "targetRevision", "kustomize", "images", "directory"],
     *["recurse", "ignoreDifferences", "jsonPointers", "server", "sourceRef", "suspend"],
     *["targetNamespace", "interval", "url", "ref", "branch", "tag", "commit", "apps"],
+    *["helm", "releaseName", "valueFiles", "values", "valuesObject", "parameters"],
+    *["fileParameters", "forceString", "skipCrds", "skipTests", "kubeVersion", "apiVersions"],
 ]
 TEXT = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=10)
 SCALARS = (
@@ -220,6 +222,11 @@ ARGO_FIELDS = {
     "metadata": ["name", "namespace"],
     "spec": ["project", "source", "sources", "destination", "syncPolicy", "ignoreDifferences"],
     "spec.source": ["repoURL", "path", "targetRevision", "chart", "kustomize", "directory"],
+    "spec.source.helm": [
+        *["releaseName", "namespace", "valueFiles", "ignoreMissingValueFiles", "values"],
+        *["valuesObject", "parameters", "fileParameters", "skipCrds", "skipTests", "version"],
+        *["skipSchemaValidation", "kubeVersion", "apiVersions", "passCredentials"],
+    ],
     "spec.syncPolicy": ["automated", "syncOptions"],
 }
 
@@ -234,6 +241,8 @@ def argo(values: dict[str, dict[str, Any]]) -> dict[str, Any]:
     for sub in ("source", "syncPolicy"):
         if isinstance(spec.get(sub), dict):
             spec[sub] = {**spec[sub], **values.get(f"spec.{sub}", {})}
+    if "spec.source.helm" in values and isinstance(spec.get("source"), dict):
+        spec["source"] = {**spec["source"], "helm": values["spec.source.helm"]}
     return {
         "apiVersion": "argoproj.io/v1alpha1",
         "kind": "Application",
@@ -273,6 +282,7 @@ CONFIG_FIELDS = {
     "app": [
         *["name", "path", "namespace", "context", "targetRevision", "prune", "selfHeal"],
         *["autoSync", "allowEmpty", "createNamespace", "recurse", "ignoreDifferences"],
+        "helm",
     ]
 }
 

@@ -110,11 +110,14 @@ def run_binary(
     label: str = "",
     env: dict[str, str] | None = None,
     cwd: Path | None = None,
+    helm_command: str | None = None,
 ) -> bytes:
     # The default restriction, said out loud: files only in or below each kustomization.
     args = [*cmd, str(directory), "--load-restrictor", LOAD_RESTRICTOR]
     if helm:
         args.append("--enable-helm")
+        if helm_command:  # the helm charts render with elsewhere, not PATH's
+            args += ["--helm-command", helm_command]
     proc = subprocess.run(args, capture_output=True, timeout=300, check=False, env=env, cwd=cwd)
     if proc.returncode != 0:
         msg = proc.stderr.decode(errors="replace").strip().splitlines()
@@ -139,6 +142,14 @@ def render_with_binary(
         raise RenderError(
             file, f"{field} needs the kustomize binary (kustomize or kubectl), none installed", line
         )
+    helm_command = None
+    if checked.helm:
+        from ..helm import find_helm
+
+        try:
+            helm_command = find_helm().path
+        except RenderError:
+            pass  # kustomize's own search for helm, and its error
     with tempfile.TemporaryDirectory(prefix="gitops-kustomize-") as tmp:
         repo, home = Path(tmp) / "repo", Path(tmp) / "home"
         repo.mkdir()
@@ -151,5 +162,6 @@ def render_with_binary(
             label=file,
             env=binary_env(home, network=allow_remote),
             cwd=repo,
+            helm_command=helm_command,
         )
     return load_documents(out, f"{path} (rendered by {cmd[0]})")

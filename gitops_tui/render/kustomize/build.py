@@ -6,7 +6,7 @@ from typing import Any
 
 from ...errors import RenderError
 from ...source import SourceTree
-from . import generators, names, patches, shapes, transformers
+from . import generators, helm_charts, names, patches, shapes, transformers
 from .load import Kustomization, Unsupported, load_documents, load_kustomization
 from .paths import is_remote, local_path, resolve
 from .resources import ResMap, Resource
@@ -33,14 +33,14 @@ NATIVE_FIELDS = frozenset(
         "configMapGenerator",
         "secretGenerator",
         "generatorOptions",
+        "helmCharts",
+        "helmGlobals",
+        "helmChartInflationGenerator",
     }
 )
 # Fields only the kustomize binary handles; everything else unknown is an error.
 BINARY_FIELDS = frozenset(
     {
-        "helmCharts",
-        "helmGlobals",
-        "helmChartInflationGenerator",
         "replacements",
         "openapi",
         "crds",
@@ -125,6 +125,7 @@ def _accumulate(
             raise RenderError(k.file, f"components entry {entry!r}: {path} is not a directory", at)
         _accumulate(tree, path, rm, stack, k.file, at, True)
     generators.run(tree, k, rm)
+    helm_charts.generate(tree, k, rm)
     # The order of kustomize's built-in transformers.
     patches.strategic_merge_field(tree, k, rm)
     patches.patches_field(tree, k, rm)

@@ -36,6 +36,11 @@ class RecordingTree:
     def tree_id(self, path: str) -> str | None:
         return self.tree.tree_id(path)
 
+    def note_read(self, path: str) -> None:
+        """A folder read whole by a tool (helm), though maybe not file by file here."""
+        self.reads[norm(path)] = None
+        self.probes[norm(path)] = None
+
     def read_paths(self) -> list[str]:
         return list(self.reads)
 

@@ -51,6 +51,13 @@ def check_build(tree: SourceTree, path: str, *, allow_remote: bool = False) -> C
     return walk.checked
 
 
+def check_charts(tree: SourceTree, k: Kustomization) -> None:
+    """The same checks for the helm fields of one kustomization, before the native
+    renderer inflates its charts (a chart still to pull goes to the binary, checked
+    whole there, remote included)."""
+    _Walk(tree, allow_remote=True).helm(k)
+
+
 def _strings(value: Any) -> list[str]:
     if value is None:
         return []

@@ -32,12 +32,12 @@ def details_text(view, now: dt.datetime | None = None) -> Text:
     out = Text()
     out.append(f"{app.name}", style="bold")
     out.append(f"  ({app.source_kind}, declared in {app.declared_in})\n")
-    out.append(f"path {app.path} → namespace {app.namespace or '-'}\n{flags}\n")
+    out.append(f"path {app.source} → namespace {app.namespace or '-'}\n{flags}\n")
     out.append(f"revision {view.revision[:12] or '-'}   sync {view.sync_status}   ")
     out.append(f"health {view.health}\n")
     if view.error:
         out.append(f"\n✘ {view.error}\n", style="red")
-    for w in app.warnings:
+    for w in app.notes:
         out.append(f"⚠ {w}\n", style="yellow")
     if state.pause:
         p = state.pause
